@@ -39,7 +39,7 @@ def _register_blueprints(app: Flask) -> None:
     """Blueprints, one per audience. Each package exposes ``bp``."""
     import importlib
 
-    for name in ("public", "api", "staff", "media"):
+    for name in ("public", "api", "media", "search", "staff", "analytics"):
         try:
             module = importlib.import_module(f"{__name__}.{name}")
         except ModuleNotFoundError as exc:
