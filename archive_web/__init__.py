@@ -25,12 +25,20 @@ def create_app(settings: Settings | None = None, storage: Storage | None = None)
         JSON_SORT_KEYS=False,
     )
     app.extensions["chamber"] = storage
+    if storage.settings.trusted_proxies:
+        # Behind nginx or a load balancer the client's address arrives in X-Forwarded-For; login throttling and
+        # beacon flood limits key on it, so trust exactly as many proxies as the operator says are in front.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = storage.settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.context_processor(lambda: {"site_name": storage.settings.site_name})
 
-    from . import errors, health
+    from . import errors, health, metrics
 
     errors.init_app(app)
     health.init_app(app)
+    metrics.init_app(app)
     _register_blueprints(app)
     return app
 

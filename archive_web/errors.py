@@ -11,7 +11,8 @@ log = logging.getLogger(__name__)
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+    return (request.path.startswith(("/api/", "/staff/api/"))
+            or request.accept_mimetypes.best == "application/json")
 
 
 def _render(status: int, title: str, message: str):

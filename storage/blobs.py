@@ -319,8 +319,10 @@ class S3BlobStore(BlobStore):
             return f"{self._public_url}/{self._key(key)}"
         return None
 
-    def presigned_url(self, key: str, expires: int = 3600) -> str:
-        return self.client.generate_presigned_url("get_object", Params={"Bucket": self.bucket, "Key": self._key(key)},
+    def presigned_url(self, key: str, expires: int = 3600, method: str = "GET") -> str:
+        """A URL anyone holding it may GET (or HEAD: the signature covers the method) until it expires."""
+        operation = "head_object" if method == "HEAD" else "get_object"
+        return self.client.generate_presigned_url(operation, Params={"Bucket": self.bucket, "Key": self._key(key)},
                                                   ExpiresIn=expires)
 
     def check(self) -> None:

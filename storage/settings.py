@@ -37,6 +37,7 @@ class Settings:
     site_name: str = "Council meetings"
     web_host: str = "127.0.0.1"
     web_port: int = 8080
+    trusted_proxies: int = 0
     ingest_host: str = "127.0.0.1"
     ingest_control_port: int = 8936
     rtmp_port: int = 1935
@@ -109,7 +110,7 @@ def _coerce(name: str, raw: Any) -> Any:
         return Path(str(raw)).expanduser()
     if name in _PORTS:
         return _parse_int(name, raw, 1, 65535)
-    if name in {"reconnect_grace_seconds", "min_free_disk_mb", "upload_max_mb"}:
+    if name in {"reconnect_grace_seconds", "min_free_disk_mb", "upload_max_mb", "trusted_proxies"}:
         return _parse_int(name, raw, 0)
     if name == "job_lease_seconds":
         return _parse_int(name, raw, 5)

@@ -89,11 +89,16 @@ def postgres_server() -> Iterator[PostgresServer]:
             os.chown(path, entry.pw_uid, entry.pw_gid)
     subprocess.run(_as_postgres_user([_pg_bin("initdb"), "-D", str(datadir), "-U", "postgres", "-A", "trust",
                                       "-E", "UTF8", "--no-sync"]), check=True, capture_output=True)
-    port = free_port()
-    options = (f"-p {port} -k {socket_dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
-               f"-c full_page_writes=off -c max_connections=200")
-    subprocess.run(_as_postgres_user([_pg_bin("pg_ctl"), "-D", str(datadir), "-o", options, "-l",
-                                      str(root / "log"), "-w", "-t", "30", "start"]), check=True, capture_output=True)
+    for attempt in range(3):  # another program may take the port between our check and the server's bind
+        port = free_port()
+        options = (f"-p {port} -k {socket_dir} -c listen_addresses=127.0.0.1 -c fsync=off "
+                   f"-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+        started = subprocess.run(_as_postgres_user([_pg_bin("pg_ctl"), "-D", str(datadir), "-o", options, "-l",
+                                                    str(root / "log"), "-w", "-t", "60", "start"]), capture_output=True)
+        if started.returncode == 0:
+            break
+    else:
+        raise RuntimeError(f"PostgreSQL did not start: {(root / 'log').read_text()[-2000:]}")
     try:
         yield PostgresServer(port, datadir, socket_dir)
     finally:
@@ -156,23 +161,40 @@ def _weed_ports() -> dict[str, int]:
     raise RuntimeError("no free ports for SeaweedFS")
 
 
-@contextmanager
-def s3_server(startup_timeout: float = 60.0) -> Iterator[S3Server]:
-    datadir = Path(tempfile.mkdtemp(prefix="chamber-s3-"))
+def _start_weed(datadir: Path, startup_timeout: float) -> S3Server:
     ports = _weed_ports()
     args = [_weed_binary(), "mini", f"-dir={datadir}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-admin.ui=false",
-            "-s3.port.iceberg=0", *(f"-{name}={port}" for name, port in ports.items())]
+            "-s3.port.iceberg=0", "-s3.port.lance=0", *(f"-{name}={port}" for name, port in ports.items())]
     env = {**os.environ, "AWS_ACCESS_KEY_ID": S3_ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": S3_SECRET_KEY}
-    log = open(datadir / "weed.log", "wb")
-    process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=datadir,
-                               start_new_session=True)
+    with open(datadir / "weed.log", "wb") as log:
+        process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=datadir,
+                                   start_new_session=True)
     server = S3Server(f"http://127.0.0.1:{ports['s3.port']}", process, datadir)
     try:
         _wait_for_s3(server, startup_timeout)
-        yield server
-    finally:
+    except BaseException:
         server.stop()
-        log.close()
+        raise
+    return server
+
+
+@contextmanager
+def s3_server(startup_timeout: float = 60.0, attempts: int = 3) -> Iterator[S3Server]:
+    """Another program can take one of SeaweedFS's many ports between our check and its bind; then start again."""
+    datadir = Path(tempfile.mkdtemp(prefix="chamber-s3-"))
+    try:
+        for attempt in range(1, attempts + 1):
+            try:
+                server = _start_weed(datadir, startup_timeout)
+                break
+            except RuntimeError:
+                if attempt == attempts:
+                    raise
+        try:
+            yield server
+        finally:
+            server.stop()
+    finally:
         shutil.rmtree(datadir, ignore_errors=True)
 
 

@@ -32,3 +32,19 @@ def test_unknown_pages_are_404_pages_not_errors(client):
     response = client.get("/no/such/page")
     assert response.status_code == 404
     assert b"Not Found" in response.data
+
+
+def test_metrics_report_live_meetings_and_queue(client, storage):
+    from storage.meetings import create_committee, create_meeting
+    from storage.models import MeetingStatus, utcnow
+
+    with storage.db.session() as session:
+        committee = create_committee(session, "Planning")
+        meeting = create_meeting(session, committee, "Live one", utcnow(), public=True)
+        meeting.status = MeetingStatus.LIVE
+    storage.jobs.enqueue("transcribe", {"meeting_id": 1})
+    client.get("/healthz")
+    body = client.get("/metrics").get_data(as_text=True)
+    assert "chamber_live_meetings 1.0" in body
+    assert "chamber_jobs_queued 1.0" in body
+    assert 'chamber_http_request_duration_seconds_count{endpoint="/healthz",method="GET",status="200"}' in body
