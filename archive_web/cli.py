@@ -220,16 +220,29 @@ def simulate_cmd(meeting_id, path, loop, protocol, duration) -> None:
 @cli.command("import")
 @click.argument("source")
 @click.option("--committee", "committee_slug", required=True)
-@click.option("--title", required=True)
-@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), required=True)
+@click.option("--title", help="Meeting title (one file).")
+@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), help="Meeting date (one file).")
+@click.option("--csv", "csv_path", type=click.Path(exists=True, dir_okay=False),
+              help="Bulk import: SOURCE is a folder and this CSV (file,title,date) lists its recordings.")
 @click.option("--public", is_flag=True, help="Publish once processed.")
 @click.option("--json", "as_json", is_flag=True)
 @friendly_errors
-def import_cmd(source, committee_slug, title, day, public, as_json) -> None:
-    """Import a past recording (file or URL) as a meeting; it is converted and transcribed by the worker."""
+def import_cmd(source, committee_slug, title, day, csv_path, public, as_json) -> None:
+    """Import a past recording (file or URL), or a folder of them with --csv; the worker converts and transcribes."""
+    storage = _storage(upgrade=True)
+    if csv_path:
+        from .bulk_import import BulkImportError, bulk_import
+
+        try:
+            report = bulk_import(storage, source, csv_path, committee_slug, public)
+        except BulkImportError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(report.summary())
+        return
+    if not title or not day:
+        raise click.ClickException("importing one recording needs --title and --date (or --csv for a folder)")
     from streamer.importer import queue_import
 
-    storage = _storage(upgrade=True)
     meeting_id = queue_import(storage, source, committee_slug, title, day.date(), public=public)
     emit({"id": meeting_id}, as_json, [f"Meeting {meeting_id} created; `chamber worker` converts and transcribes it."])
 
@@ -257,6 +270,48 @@ def stats_cmd(meeting_id: int, as_json: bool) -> None:
     storage = _storage(upgrade=True)
     figures = meeting_figures(storage, meeting_id)
     emit(figures, as_json, describe_figures(figures))
+
+
+@cli.command("doctor")
+@click.option("--json", "as_json", is_flag=True)
+def doctor(as_json: bool) -> None:
+    """Check this installation (ffmpeg, nginx-rtmp, model, database, blob store, disk) and say what to fix."""
+    from dataclasses import asdict
+
+    from .doctor import run_checks
+
+    checks = run_checks(_storage())
+    lines = [f"{'ok ' if c.ok else 'FIX'}  {c.name:<24} {c.detail}" + (f"\n     -> {c.fix}" if c.fix and not c.ok else "")
+             for c in checks]
+    emit({"ok": all(c.ok for c in checks), "checks": [asdict(c) for c in checks]}, as_json, lines)
+    if not all(c.ok for c in checks):
+        sys.exit(1)
+
+
+@cli.command("bench", context_settings={"ignore_unknown_options": True})
+@click.argument("names", nargs=-1)
+@click.option("--quick", is_flag=True, help="Smaller inputs, for a first look (figures are then not the reference).")
+def bench(names: tuple[str, ...], quick: bool) -> None:
+    """Run the benchmarks in bench/ (all, or those named); each writes its section of docs/benchmarks.md."""
+    from pathlib import Path
+    import subprocess
+
+    bench_dir = Path(__file__).resolve().parents[1] / "bench"
+    scripts = sorted(p for p in bench_dir.glob("*.py") if p.stem not in {"report", "__init__"})
+    if not scripts:
+        raise click.ClickException(f"no benchmarks found in {bench_dir}; run from a Chamber checkout")
+    chosen = [p for p in scripts if not names or p.stem in names]
+    unknown = set(names) - {p.stem for p in scripts}
+    if unknown:
+        raise click.ClickException(f"unknown benchmark(s) {sorted(unknown)}; choose from {[p.stem for p in scripts]}")
+    failed = []
+    for script in chosen:
+        click.echo(f"== bench/{script.name}")
+        args = [sys.executable, str(script)] + (["--quick"] if quick else [])
+        if subprocess.run(args, cwd=bench_dir.parent).returncode != 0:
+            failed.append(script.stem)
+    if failed:
+        raise click.ClickException(f"benchmarks failed: {', '.join(failed)}")
 
 
 @cli.command("up")
