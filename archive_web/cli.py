@@ -78,6 +78,16 @@ def db_upgrade() -> None:
         click.echo("Database already up to date.")
 
 
+@db.command("optimize")
+@friendly_errors
+def db_optimize() -> None:
+    """Compact the search index (after a bulk import; an idle worker also does it hourly)."""
+    storage = _storage(upgrade=True)
+    with storage.db.session() as session:
+        storage.search.optimize(session)
+    click.echo("Search index compacted.")
+
+
 @cli.group()
 def user() -> None:
     """Staff accounts."""

@@ -5,12 +5,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from .blobs import BlobStore, open_blob_store
 from .db import Database
 from .jobqueue import JobQueue
+from .search import SearchIndex, open_search_index
 from .settings import Settings, SettingsError, load_settings
 
 __all__ = ["Storage", "open_storage", "Settings", "SettingsError", "load_settings"]
@@ -22,7 +22,7 @@ class Storage:
     db: Database
     blobs: BlobStore
     jobs: JobQueue
-    search: Any = field(default=None)
+    search: SearchIndex
 
     def close(self) -> None:
         self.db.dispose()
@@ -31,10 +31,5 @@ class Storage:
 def open_storage(settings: Settings | None = None) -> Storage:
     settings = settings or load_settings()
     db = Database(settings.database_url)
-    storage = Storage(settings=settings, db=db, blobs=open_blob_store(settings), jobs=JobQueue(db))
-    try:
-        from .search import open_search_index
-    except ImportError:
-        return storage
-    storage.search = open_search_index(db)
-    return storage
+    return Storage(settings=settings, db=db, blobs=open_blob_store(settings), jobs=JobQueue(db),
+                   search=open_search_index(db))

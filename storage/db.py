@@ -98,8 +98,19 @@ class Database:
         before = self.current_revisions()
         if before == self.head_revisions():
             return []
-        command.upgrade(self.alembic_config(), "heads")
-        return sorted(self.current_revisions() - before)
+        config = self.alembic_config()
+        command.upgrade(config, "heads")
+        return sorted(self._ancestry(config, self.current_revisions()) - self._ancestry(config, before))
+
+    @staticmethod
+    def _ancestry(config, revisions: set[str]) -> set[str]:
+        """Every revision at or below the given ones, so "applied" lists each migration that ran."""
+        from alembic.script import ScriptDirectory
+
+        if not revisions:
+            return set()
+        script = ScriptDirectory.from_config(config)
+        return {rev.revision for rev in script.iterate_revisions(tuple(revisions), "base")}
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -10,10 +10,11 @@ from storage.agenda import AgendaError, add_item, attach_paper, delete_item, del
     reorder_items, update_item
 from storage.blobs import BlobNotFound
 from storage.models import AgendaItem, Document
+from storage.search import extract_text
 
 from .. import get_storage
 from . import bp
-from .common import child_or_404, form_errors, log_action, meeting_or_404, paper_text_extractor, reindex_meeting
+from .common import child_or_404, form_errors, log_action, meeting_or_404, reindex_meeting
 from .forms import AgendaItemForm, PaperForm, options
 
 
@@ -154,7 +155,7 @@ def upload_paper(meeting_id: int):
             paper = attach_paper(session, storage.blobs, found, upload.filename, upload.read(),
                                  title=form.title.data or "", agenda_item=item,
                                  max_bytes=storage.settings.upload_max_mb * 1024 * 1024,
-                                 extract_text=paper_text_extractor())
+                                 extract_text=extract_text)
         except AgendaError as exc:
             session.rollback()
             flash(str(exc), "error")

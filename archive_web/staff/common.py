@@ -42,38 +42,18 @@ def log_action(session: Session, action: str, target_type: str, target_id: int |
     audit.record(session, current_user, action, target_type, target_id, detail)
 
 
-def search_index():
-    """The search index, or None while search is not installed (changes are then picked up when it is built)."""
-    return get_storage().search
-
-
 def reindex_meeting(session: Session, meeting_id: int) -> None:
-    index = search_index()
-    if index is not None:
-        session.flush()
-        index.index_meeting(session, meeting_id)
+    session.flush()
+    get_storage().search.index_meeting(session, meeting_id)
 
 
 def reindex_segment(session: Session, segment_id: int) -> None:
-    index = search_index()
-    if index is not None:
-        session.flush()
-        index.index_segment(session, segment_id)
+    session.flush()
+    get_storage().search.index_segment(session, segment_id)
 
 
 def remove_from_index(session: Session, meeting_id: int) -> None:
-    index = search_index()
-    if index is not None:
-        index.remove_meeting(session, meeting_id)
-
-
-def paper_text_extractor():
-    """``storage.search.extract_text`` once search provides it."""
-    try:
-        from storage import search
-    except ImportError:
-        return None
-    return getattr(search, "extract_text", None)
+    get_storage().search.remove_meeting(session, meeting_id)
 
 
 def form_errors(form) -> str:

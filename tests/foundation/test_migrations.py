@@ -21,7 +21,7 @@ def test_upgrade_from_empty_on_sqlite_then_noop(tmp_path):
     env = {"CHAMBER_DATA_DIR": str(tmp_path)}
     first = _chamber("db", "upgrade", env=env)
     assert first.returncode == 0, first.stderr
-    assert "applied 0001_initial" in first.stdout
+    assert "applied 0001_initial" in first.stdout and "0002_search_index" in first.stdout
     second = _chamber("db", "upgrade", env=env)
     assert second.returncode == 0 and "already up to date" in second.stdout
     tables = set(inspect(Database(f"sqlite:///{tmp_path / 'chamber.db'}").engine).get_table_names())
