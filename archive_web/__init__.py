@@ -34,6 +34,19 @@ def create_app(settings: Settings | None = None, storage: Storage | None = None)
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.context_processor(lambda: {"site_name": storage.settings.site_name})
 
+    from werkzeug.routing import IntegerConverter
+
+    from storage.models import MAX_ID
+
+    class IdConverter(IntegerConverter):
+        """``<int:...>`` in every route: a number past the largest id is a 404, never a database error."""
+
+        def __init__(self, url_map, *args, **kwargs):
+            kwargs.setdefault("max", MAX_ID)
+            super().__init__(url_map, *args, **kwargs)
+
+    app.url_map.converters["int"] = IdConverter
+
     from . import errors, health, metrics
 
     errors.init_app(app)

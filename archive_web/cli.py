@@ -19,6 +19,7 @@ from storage.meetings import RecordError, committee_by_slug, create_committee, c
     stream_endpoints
 from storage.models import Role
 from storage.users import UserError, create_user
+from streamer import StreamerError
 
 
 def _storage(upgrade: bool = False):
@@ -38,7 +39,7 @@ def friendly_errors(fn):
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except (SettingsError, RecordError, UserError, BlobStoreError) as exc:
+        except (SettingsError, RecordError, UserError, BlobStoreError, StreamerError) as exc:
             raise click.ClickException(str(exc)) from None
 
     return wrapper

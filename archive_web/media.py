@@ -20,7 +20,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import ContentRange
 
 from storage.blobs import BlobNotFound, InvalidKey, check_key, content_type_for
-from storage.models import Document, Meeting
+from storage.models import MAX_ID, Document, Meeting
 from storage.visibility import publicly_visible
 
 from . import get_storage
@@ -29,7 +29,6 @@ bp = Blueprint("media", __name__)
 
 CAPTION_FORMATS = ("vtt", "srt", "txt", "json")
 # Ids are 32-bit in the database; a larger number in a URL names nothing (and must not reach the database).
-MAX_ID = 2**31 - 1
 
 _MEDIA_KEY = re.compile(r"(?P<area>live|meetings)/(?P<meeting_id>[0-9]{1,18})/(?P<rest>.+)")
 _SEGMENT_SUFFIXES = (".ts", ".m4s", ".aac", ".mp4")
@@ -135,7 +134,7 @@ def paper(meeting_id: int, document_id: int):
     """An agenda paper, under the name staff uploaded it with."""
     with get_storage().db.session() as session:
         meeting = _public_meeting(session, meeting_id)
-        document = None if document_id > MAX_ID else session.scalar(
+        document = session.scalar(
             select(Document).where(Document.id == document_id, Document.meeting_id == meeting_id))
         if document is None or not meeting.agenda_published:
             abort(404)

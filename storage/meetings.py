@@ -78,13 +78,22 @@ def rotate_stream_credentials(meeting: Meeting) -> None:
     meeting.srt_passphrase = new_srt_passphrase()
 
 
+SRT_PORT_SLOTS = 100
+
+
+def srt_port(settings, meeting_id: int) -> int:
+    """ffmpeg's SRT listener takes one passphrase per port, so each meeting has a port of its own. It is fixed per
+    meeting, so the URL staff copy into their encoder days ahead stays right."""
+    return settings.srt_port + meeting_id % SRT_PORT_SLOTS
+
+
 def stream_endpoints(meeting: Meeting, settings) -> dict[str, str]:
     """What staff type into their encoder."""
     host = _public_host(settings)
     return {
         "rtmp_url": f"rtmp://{host}:{settings.rtmp_port}/live",
         "stream_key": meeting.stream_key,
-        "srt_url": f"srt://{host}:{settings.srt_port}?streamid=publish:{meeting.id}",
+        "srt_url": f"srt://{host}:{srt_port(settings, meeting.id)}?pbkeylen=16",
         "srt_passphrase": meeting.srt_passphrase,
     }
 

@@ -39,7 +39,7 @@ class Settings:
     web_port: int = 8080
     trusted_proxies: int = 0
     ingest_host: str = "127.0.0.1"
-    ingest_control_port: int = 8936
+    ingest_control_port: int = 8880
     rtmp_port: int = 1935
     srt_port: int = 8890
     reconnect_grace_seconds: int = 300

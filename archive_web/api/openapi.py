@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from storage.models import MeetingStatus
+from storage.models import MAX_ID, MeetingStatus
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
@@ -28,7 +28,7 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 URL = {"type": "string", "format": "uri"}
 ERROR = _json(_ref("Error"), "What was wrong with the request, and what to do instead")
 MEETING_ID = {"name": "meeting_id", "in": "path", "required": True, "description": "The meeting's id",
-              "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
+              "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
 
 SCHEMAS: dict[str, Any] = {
     "Error": _object({"error": {"type": "string"}, "message": {"type": "string"}, "status": {"type": "integer"}}),
@@ -105,7 +105,7 @@ SCHEMAS: dict[str, Any] = {
         })},
     }, required=["total", "took_ms", "results"]),
     "Beacon": {**_object({
-        "meeting_id": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+        "meeting_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
         "session_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$",
                        "description": "A random id the player made up for this page view"},
         "seq": {"type": "integer", "minimum": 0, "maximum": 10_000_000,

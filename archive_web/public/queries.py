@@ -13,11 +13,9 @@ from flask import abort
 from sqlalchemy import extract, func, select
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
-from storage.models import (AgendaItem, Committee, Meeting, MeetingStatus, Transcript,
+from storage.models import (MAX_ID, AgendaItem, Committee, Meeting, MeetingStatus, Transcript,
                             TranscriptStatus, utcnow)
 from storage.visibility import only_public, publicly_visible
-
-from ..media import MAX_ID
 
 LIVE_STATUSES = (MeetingStatus.LIVE, MeetingStatus.RECONNECTING)
 PAST_STATUSES = (MeetingStatus.ENDED, MeetingStatus.PROCESSING, MeetingStatus.READY, MeetingStatus.FAILED)

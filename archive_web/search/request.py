@@ -10,6 +10,8 @@ from datetime import date
 
 from werkzeug.datastructures import MultiDict
 
+from storage.models import MAX_ID
+
 MAX_PAGE = 1000
 MAX_QUERY_ARG_CHARS = 2000
 DEFAULT_PER_PAGE = 20
@@ -40,7 +42,7 @@ class SearchRequest:
         request.page = request._number(args, "page", 1, 1, MAX_PAGE)
         request.per_page = request._number(args, "per_page", DEFAULT_PER_PAGE, 1, 50)
         if args.get("meeting_id"):
-            request.meeting_id = request._number(args, "meeting_id", 0, 1, 2**31 - 1)
+            request.meeting_id = request._number(args, "meeting_id", 0, 1, MAX_ID)
         return request
 
     def _date(self, key: str, label: str) -> date | None:

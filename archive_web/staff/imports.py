@@ -13,6 +13,8 @@ from sqlalchemy import select
 from werkzeug.utils import secure_filename
 
 from storage.meetings import RecordError
+from streamer import StreamerError
+from streamer.importer import queue_import
 from storage.models import Committee
 
 from .. import get_storage
@@ -24,16 +26,6 @@ log = logging.getLogger(__name__)
 
 # Recordings of long meetings are large; the site-wide upload limit is for papers.
 MAX_RECORDING_BYTES = 20 * 1024 ** 3
-
-
-def import_service():
-    """The streamer's importer and the error it refuses a recording with, or None where it is not installed."""
-    try:
-        from streamer import StreamerError
-        from streamer.importer import queue_import
-    except ImportError:
-        return None
-    return queue_import, StreamerError
 
 
 @contextmanager
@@ -53,28 +45,27 @@ def saved_upload(upload, storage) -> Iterator[Path]:
 def import_recording():
     storage = get_storage()
     request.max_content_length = MAX_RECORDING_BYTES
-    service = import_service()
     with storage.db.session() as session:
         committees = session.scalars(select(Committee).where(Committee.archived.is_(False))
                                      .order_by(Committee.name)).all()
         slugs = {c.id: c.slug for c in committees}
         form = ImportForm()
         form.committee_id.choices = options((c.id, c.name) for c in committees)
-    if service is not None and form.validate_on_submit():
+    if form.validate_on_submit():
         upload = request.files.get("file")
         has_file = upload is not None and bool(upload.filename)
         if has_file == bool(form.url.data):
             form.url.errors.append("Choose a file or give a URL (one of them, not both).")
         else:
             try:
-                meeting_id = _queue(service, storage, form, upload if has_file else None, slugs)
+                meeting_id = _queue(storage, form, upload if has_file else None, slugs)
             except ImportProblem as exc:
                 (form.file if has_file else form.url).errors.append(str(exc))
             else:
                 flash("Import queued. The meeting's page shows progress as it is converted and transcribed.",
                       "success")
                 return redirect(url_for("staff.meeting", meeting_id=meeting_id))
-    return render_template("staff/import.html", form=form, available=service is not None), \
+    return render_template("staff/import.html", form=form), \
         400 if form.errors else 200
 
 
@@ -82,15 +73,14 @@ class ImportProblem(Exception):
     """The importer refused the recording; the message says why."""
 
 
-def _queue(service, storage, form, upload, slugs) -> int:
-    queue_import, refused = service
+def _queue(storage, form, upload, slugs) -> int:
     source_name = upload.filename if upload else form.url.data.strip()
     with ExitStack() as stack:
         source = str(stack.enter_context(saved_upload(upload, storage))) if upload else source_name
         try:
             meeting_id = queue_import(storage, source, slugs[form.committee_id.data], form.title.data.strip(),
                                       form.date.data, public=form.public.data)
-        except (refused, RecordError) as exc:
+        except (StreamerError, RecordError) as exc:
             raise ImportProblem(str(exc).replace(source, source_name)) from None
     with storage.db.session() as session:
         log_action(session, "import", "meeting", meeting_id, f"{form.title.data} from {source_name}")

@@ -29,7 +29,7 @@ from types import SimpleNamespace
 from sqlalchemy import Engine, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..models import Beacon, Meeting, ViewerSession, ViewMode, Visibility
+from ..models import MAX_ID, Beacon, Meeting, ViewerSession, ViewMode, Visibility
 from . import clock
 from .models import MediaClient
 
@@ -106,7 +106,7 @@ def parse_beacon(raw: bytes) -> BeaconIn:
     mode = body.get("mode")
     if mode not in (ViewMode.LIVE.value, ViewMode.ON_DEMAND.value):
         raise BeaconRejected("'mode' must be \"live\" or \"on_demand\".")
-    return BeaconIn(meeting_id=_integer(body, "meeting_id", 2**31 - 1), session_id=session_id,
+    return BeaconIn(meeting_id=_integer(body, "meeting_id", MAX_ID), session_id=session_id,
                     seq=_integer(body, "seq", MAX_SEQ), mode=ViewMode(mode),
                     position=_number(body, "position", MAX_POSITION),
                     played=_number(body, "played", MAX_PLAYED_CLAIM))
