@@ -299,10 +299,9 @@ def doctor(as_json: bool) -> None:
         sys.exit(1)
 
 
-@cli.command("bench", context_settings={"ignore_unknown_options": True})
+@cli.command("bench")
 @click.argument("names", nargs=-1)
-@click.option("--quick", is_flag=True, help="Smaller inputs, for a first look (figures are then not the reference).")
-def bench(names: tuple[str, ...], quick: bool) -> None:
+def bench(names: tuple[str, ...]) -> None:
     """Run the benchmarks in bench/ (all, or those named); each writes its section of docs/benchmarks.md."""
     from pathlib import Path
     import subprocess
@@ -318,8 +317,7 @@ def bench(names: tuple[str, ...], quick: bool) -> None:
     failed = []
     for script in chosen:
         click.echo(f"== bench/{script.name}")
-        args = [sys.executable, str(script)] + (["--quick"] if quick else [])
-        if subprocess.run(args, cwd=bench_dir.parent).returncode != 0:
+        if subprocess.run([sys.executable, str(script)], cwd=bench_dir.parent).returncode != 0:
             failed.append(script.stem)
     if failed:
         raise click.ClickException(f"benchmarks failed: {', '.join(failed)}")

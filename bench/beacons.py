@@ -315,7 +315,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=16, help="a beacon thread mostly waits for its batch")
     parser.add_argument("--connections", type=int, default=CONNECTIONS)
-    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    parser.add_argument("--no-report", action="store_true", help="print only; leave docs/benchmarks.md alone")
     args = parser.parse_args()
     results = []
     for name in args.backends:
@@ -325,7 +325,7 @@ def main() -> None:
             results.append(run_backend(name, args, Path(folder)))
     table = report(results, args)
     print(table)
-    if not args.no_write:
+    if not args.no_report:
         write_section("Beacon ingestion", table)
 
 

@@ -263,7 +263,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60, help="length of the side-by-side stream")
     parser.add_argument("--steps", default="8,16,32,64", help="meetings per capacity step")
     parser.add_argument("--step-seconds", type=float, default=20)
-    parser.add_argument("--no-write", action="store_true", help="print only; do not update docs/benchmarks.md")
+    parser.add_argument("--no-report", action="store_true", help="print only; do not update docs/benchmarks.md")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="chamber-bench-relay-"))
@@ -281,7 +281,7 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
     report = render(result, steps)
     print(report)
-    if not args.no_write:
+    if not args.no_report:
         write_section("Live relay", report)
 
 
