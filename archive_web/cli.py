@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import date
 from functools import wraps
 
 import click
@@ -20,6 +19,7 @@ from storage.meetings import RecordError, committee_by_slug, create_committee, c
 from storage.models import Role
 from storage.users import UserError, create_user
 from streamer import StreamerError
+from transcription import TranscriptionError
 
 
 def _storage(upgrade: bool = False):
@@ -39,7 +39,7 @@ def friendly_errors(fn):
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except (SettingsError, RecordError, UserError, BlobStoreError, StreamerError) as exc:
+        except (SettingsError, RecordError, UserError, BlobStoreError, StreamerError, TranscriptionError) as exc:
             raise click.ClickException(str(exc)) from None
 
     return wrapper

@@ -84,7 +84,7 @@ def _disk(storage) -> Check:
     free_gb = shutil.disk_usage(data_dir).free / 1024**3
     if free_gb < MIN_FREE_GB:
         return Check("disk space", False, f"{free_gb:.1f} GB free in {data_dir}",
-                     f"free space or move CHAMBER_DATA_DIR; an hour of 1080p needs about 2 GB")
+                     "free space or move CHAMBER_DATA_DIR; an hour of 1080p needs about 2 GB")
     return Check("disk space", True, f"{free_gb:.0f} GB free in {data_dir}")
 
 

@@ -19,6 +19,7 @@ from flask import Blueprint, Response, abort, redirect, request, url_for
 from sqlalchemy import select
 from werkzeug.datastructures import ContentRange
 
+from storage.blobkeys import caption_key, captions_prefix, live_master_key, mp4_key, vod_playlist_key
 from storage.blobs import BlobNotFound, InvalidKey, check_key, content_type_for
 from storage.models import MAX_ID, Document, Meeting
 from storage.visibility import publicly_visible
@@ -33,22 +34,6 @@ CAPTION_FORMATS = ("vtt", "srt", "txt", "json")
 _MEDIA_KEY = re.compile(r"(?P<area>live|meetings)/(?P<meeting_id>[0-9]{1,18})/(?P<rest>.+)")
 _SEGMENT_SUFFIXES = (".ts", ".m4s", ".aac", ".mp4")
 IMMUTABLE = "public, max-age=31536000, immutable"
-
-
-def live_playlist_key(meeting_id: int) -> str:
-    return f"live/{meeting_id}/master.m3u8"
-
-
-def vod_playlist_key(meeting_id: int) -> str:
-    return f"meetings/{meeting_id}/vod/index.m3u8"
-
-
-def mp4_key(meeting_id: int) -> str:
-    return f"meetings/{meeting_id}/media/meeting.mp4"
-
-
-def caption_key(meeting_id: int, fmt: str) -> str:
-    return f"meetings/{meeting_id}/captions/transcript.{fmt}"
 
 
 def cache_control_for(key: str) -> str:
@@ -83,7 +68,7 @@ def meeting_media(storage, meeting: Meeting, transcript_ready: bool) -> MeetingM
     blobs = storage.blobs
     media = MeetingMedia()
     if meeting.is_live:
-        media.hls = live_playlist_key(meeting.id) if blobs.exists(live_playlist_key(meeting.id)) else None
+        media.hls = live_master_key(meeting.id) if blobs.exists(live_master_key(meeting.id)) else None
         return media
     if blobs.exists(vod_playlist_key(meeting.id)):
         media.hls = vod_playlist_key(meeting.id)
@@ -93,7 +78,7 @@ def meeting_media(storage, meeting: Meeting, transcript_ready: bool) -> MeetingM
     except BlobNotFound:
         pass
     if transcript_ready:
-        present = set(blobs.list(f"meetings/{meeting.id}/captions/"))
+        present = set(blobs.list(captions_prefix(meeting.id)))
         media.captions = {fmt: caption_key(meeting.id, fmt) for fmt in CAPTION_FORMATS
                           if caption_key(meeting.id, fmt) in present}
     return media

@@ -16,6 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.utils import secure_filename
 
+from storage.blobkeys import document_key
+
 from .models import AgendaItem, Document, Meeting
 
 log = logging.getLogger(__name__)
@@ -200,7 +202,7 @@ def attach_paper(session: Session, blobs, meeting: Meeting, filename: str, data:
                         filename=filename[:300], content_type=content_type, size_bytes=len(data), blob_key="")
     session.add(document)
     session.flush()
-    document.blob_key = f"meetings/{meeting.id}/documents/{document.id}-{safe_filename(filename, content_type)}"
+    document.blob_key = document_key(meeting.id, document.id, safe_filename(filename, content_type))
     document.text = _extracted_text(extract_text, data, content_type, filename)
     blobs.put_bytes(document.blob_key, data, content_type=content_type)
     return document

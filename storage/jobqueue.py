@@ -145,7 +145,8 @@ class JobQueue:
         with self.db.session() as session:
             result = session.execute(
                 update(Job).where(self._owned(job_id, worker_id))
-                .values(status=JobStatus.DONE, finished_at=utcnow(), lease_expires_at=None, error=None))
+                .values(status=JobStatus.DONE, finished_at=utcnow(), lease_expires_at=None, error=None,
+                        progress=Job.progress_total))
             return result.rowcount == 1
 
     def fail(self, job_id: int, worker_id: str, error: str, retry: bool = True) -> JobStatus | None:

@@ -12,12 +12,14 @@ import logging
 import subprocess
 import tempfile
 from dataclasses import replace
-from datetime import date, datetime, time as day_time
+from datetime import date, datetime
+from datetime import time as day_time
 from pathlib import Path
 
 import ffmpeg as ffmpeg_python
 from sqlalchemy import delete
 
+from storage.blobkeys import recording_prefix, source_key
 from storage.jobrunner import PermanentJobError
 from storage.meetings import committee_by_slug, create_meeting
 from storage.models import Meeting, MeetingStatus, Recording
@@ -72,7 +74,7 @@ def queue_import(storage, source: str, committee_slug: str, title: str, day: dat
                                  imported=True)
         payload = {"meeting_id": meeting.id, "source": source}
         if local:
-            key = f"meetings/{meeting.id}/source/{Path(source).name}"
+            key = source_key(meeting.id, Path(source).name)
             storage.blobs.put_file(key, source)
             payload["source"] = BLOB_SOURCE + key
         storage.jobs.enqueue("import", payload, session=session)
@@ -129,7 +131,7 @@ def _readable(storage, source: str, work: Path) -> str:
 
 def _forget_earlier_attempt(storage, meeting_id: int) -> None:
     """A retried job starts from a clean recording."""
-    storage.blobs.delete_prefix(recording.recording_prefix(meeting_id))
+    storage.blobs.delete_prefix(recording_prefix(meeting_id))
     with storage.db.session() as session:
         session.execute(delete(Recording).where(Recording.meeting_id == meeting_id))
 

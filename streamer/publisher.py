@@ -19,6 +19,7 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
+from storage.blobkeys import live_prefix
 from storage.blobs import BlobNotFound
 
 from . import recording
@@ -30,10 +31,6 @@ log = logging.getLogger(__name__)
 
 PART_INDEX_INTERVAL_SECONDS = 30.0
 MIN_SEGMENT_SECONDS = 0.01
-
-
-def live_prefix(meeting_id: int) -> str:
-    return f"live/{meeting_id}/"
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 
 from sqlalchemy import func, select
 
+from storage.blobkeys import recording_prefix
 from storage.blobs import BlobNotFound
 from storage.models import Recording, utcnow
 
@@ -29,10 +30,6 @@ log = logging.getLogger(__name__)
 
 PART_INDEX = "index.m3u8"
 _SEGMENT_NAME = re.compile(r"^\d+\.(ts|m4s)$")
-
-
-def recording_prefix(meeting_id: int) -> str:
-    return f"meetings/{meeting_id}/recording/"
 
 
 def part_folder(part: int) -> str:

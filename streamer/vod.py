@@ -16,11 +16,11 @@ from pathlib import Path
 
 import ffmpeg as ffmpeg_python
 
+from storage.blobkeys import live_prefix, mp4_key, vod_playlist_key
 from storage.models import Meeting, MeetingStatus, utcnow
 
 from .ffmpeg import compile_command, run_command
 from .playlists import join_parts, parse_media_playlist, render_media_playlist
-from .publisher import live_prefix
 from .recording import Part, load_parts, part_folder, part_prefix
 from .relay import VARIANT_PLAYLIST
 from .session import Fault, LiveState
@@ -28,14 +28,6 @@ from .session import Fault, LiveState
 log = logging.getLogger(__name__)
 
 MP4_CONTENT_TYPE = "video/mp4"
-
-
-def vod_playlist_key(meeting_id: int) -> str:
-    return f"meetings/{meeting_id}/vod/index.m3u8"
-
-
-def mp4_key(meeting_id: int) -> str:
-    return f"meetings/{meeting_id}/media/meeting.mp4"
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
-
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from storage.agenda import AgendaError, add_item, attach_paper, delete_item, delete_paper, move_item, \
-    reorder_items, update_item
+from storage.agenda import (
+    AgendaError,
+    add_item,
+    attach_paper,
+    delete_item,
+    delete_paper,
+    move_item,
+    reorder_items,
+    update_item,
+)
 from storage.blobs import BlobNotFound
 from storage.models import AgendaItem, Document
 from storage.search import extract_text

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from werkzeug.utils import secure_filename
 
 from storage.meetings import RecordError
+from storage.models import Committee
 from streamer import StreamerError
 from streamer.importer import queue_import
-from storage.models import Committee
 
 from .. import get_storage
 from . import bp

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import Response, abort, request, url_for
 
+from storage.blobkeys import live_prefix, meeting_prefix
 from storage.blobs import BlobNotFound, content_type_for
 
 from .. import get_storage
@@ -34,7 +35,7 @@ def player_source(storage, meeting) -> dict[str, str] | None:
 
 @bp.get("/media/<int:meeting_id>/<path:key>")
 def media(meeting_id: int, key: str):
-    if not (key.startswith(f"meetings/{meeting_id}/") or key.startswith(f"live/{meeting_id}/")):
+    if not key.startswith((meeting_prefix(meeting_id), live_prefix(meeting_id))):
         abort(404, "No such media for this meeting.")
     blobs = get_storage().blobs
     try:

@@ -8,13 +8,14 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from storage.blobkeys import meeting_prefix
 from storage.meetings import RecordError, create_meeting
 from storage.models import Committee, JobStatus, Meeting, MeetingStatus, Visibility, utcnow
 
 from .. import get_storage
 from . import bp
 from .common import committee_or_404, form_errors, log_action, meeting_or_404, reindex_meeting, remove_from_index
-from .forms import MeetingForm, options, PostponeForm, RetranscribeForm, VisibilityForm
+from .forms import MeetingForm, PostponeForm, RetranscribeForm, VisibilityForm, options
 from .status import latest_job, meeting_status
 
 NOT_STARTED = (MeetingStatus.SCHEDULED, MeetingStatus.POSTPONED, MeetingStatus.CANCELLED)
@@ -196,7 +197,7 @@ def delete_meeting(meeting_id: int):
         log_action(session, "delete", "meeting", found.id, _describe(found))
         remove_from_index(session, found.id)
         session.delete(found)
-    storage.blobs.delete_prefix(f"meetings/{meeting_id}/")
+    storage.blobs.delete_prefix(meeting_prefix(meeting_id))
     flash("Meeting deleted.", "success")
     return redirect(url_for("staff.meetings"))
 

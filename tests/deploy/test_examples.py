@@ -2,7 +2,6 @@
 
 import configparser
 import os
-import re
 import shlex
 import subprocess
 import sys

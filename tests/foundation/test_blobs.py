@@ -1,7 +1,6 @@
 """The blob store, on a local folder and on a real S3 server."""
 
 import os
-import subprocess
 
 import pytest
 

@@ -10,7 +10,6 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from storage import load_settings, open_storage
 from storage.models import Job, JobStatus, utcnow
 
 JOBS = 200

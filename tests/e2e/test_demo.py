@@ -1,0 +1,98 @@
+"""The newcomer's path: a fresh clone, the README's run command, and the demo council working in Chromium."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from browser import chromium, screenshot
+from processes import ChamberProcess, wait_for_http, wait_until
+from servers import free_port
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _readme_run_command() -> str:
+    """The first command in the README: the one that sets up and runs Chamber with the demo."""
+    blocks = re.findall(r"```\n(.*?)\n```", (REPO / "README.md").read_text(), re.S)
+    return blocks[0].strip()
+
+
+def _get_json(url: str):
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.load(response)
+
+
+@pytest.fixture
+def fresh_clone(tmp_path):
+    if not (REPO / ".git").exists():
+        pytest.fail("the demo test clones the repository; run it from a git checkout")
+    clone = tmp_path / "chamber"
+    subprocess.run(["git", "clone", "--quiet", str(REPO), str(clone)], check=True)
+    return clone
+
+
+def test_readme_run_command_brings_up_the_demo_council(fresh_clone, tmp_path):
+    port = free_port()
+    env = {"CHAMBER_WEB_PORT": str(port), "CHAMBER_RTMP_PORT": str(free_port()),
+           "CHAMBER_INGEST_CONTROL_PORT": str(free_port()), "CHAMBER_SRT_PORT": str(21000 + os.getpid() % 20000),
+           "PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root")}
+    env.pop("VIRTUAL_ENV", None)
+    command = _readme_run_command()
+    demo = ChamberProcess("demo", ["bash", "-c", f"cd {fresh_clone} && {command}"], env, tmp_path, program=[])
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(f"{base}/healthz", timeout=600, process=demo)
+        assert "staff/login" in demo.output() and "demo-clerk-password" in demo.output(), \
+            "the terminal says where to sign in"
+
+        live = wait_until(lambda: _get_json(f"{base}/api/v1/meetings?status=live")["meetings"], 120, 2,
+                          "a demo meeting live")[0]
+
+        def past_transcribed():
+            for meeting in _get_json(f"{base}/api/v1/meetings")["meetings"]:
+                detail = _get_json(f"{base}/api/v1/meetings/{meeting['id']}")
+                if detail["transcript"]["status"] == "ready" and detail["id"] != live["id"]:
+                    return detail
+            return None
+
+        past = wait_until(past_transcribed, 420, 3, "the past demo meeting transcribed")
+        found = _get_json(f"{base}/api/v1/search?q=" + urllib.parse.quote('"bus lane"'))
+        assert past["id"] in [r["meeting_id"] for r in found["results"]], found
+        hit = next(r for r in found["results"] if r["meeting_id"] == past["id"])["hits"][0]
+        assert hit["url"].startswith(f"/meetings/{past['id']}?t=")
+
+        with chromium() as browser:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(f"{base}/meetings/{live['id']}")
+            page.wait_for_function("() => document.getElementById('meeting-video').currentTime > 2", timeout=60_000)
+            screenshot(page, "demo-live-meeting")
+
+            page.goto(f"{base}/staff/login")
+            page.fill("input[name=email]", "clerk@demo.chamber.invalid")
+            page.fill("input[name=password]", "demo-clerk-password")
+            page.click("button[type=submit]")
+            page.wait_for_url(re.compile(r".*/staff/?$"), timeout=15_000)
+            assert "Sign out" in page.content() or "Log out" in page.content()
+            screenshot(page, "demo-staff-home")
+    finally:
+        demo.kill(signal.SIGINT)
+        try:
+            demo.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            demo.kill(signal.SIGKILL)
+        demo.stop()
+        leftover = subprocess.run(["pgrep", "-f", str(fresh_clone)], capture_output=True, text=True).stdout.split()
+        for pid in leftover:
+            os.kill(int(pid), signal.SIGKILL)
+        assert not leftover, "Ctrl-C stopped every process"
