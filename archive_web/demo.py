@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 
 DEMO_EMAIL = "clerk@demo.chamber.invalid"
 DEMO_PASSWORD = "demo-clerk-password"
-LIVE_DEMO_SECONDS = 15 * 60
 
 
 @dataclass(frozen=True)
@@ -132,6 +131,8 @@ def seed(storage) -> dict[str, int]:
             for number, title, _ in DEBATE:
                 add_item(session, live, number, title)
             ids[live.title] = live.id
+        for meeting_id in ids.values():
+            storage.search.index_meeting(session, meeting_id)
         return {"upcoming": ids["Licensing Committee, next month"], "live": ids["Planning Committee, live now"],
                 "past": ids.get("Planning Committee, last month")}
 
@@ -159,8 +160,16 @@ def start_demo(storage, url: str) -> threading.Thread:
         try:
             if ids["past"] is None:
                 import_past_meeting(storage)
-            subprocess.run([sys.executable, "-m", "archive_web.cli", "simulate", "--meeting", str(ids["live"]),
-                            "--duration", str(LIVE_DEMO_SECONDS)], check=False)
+            encoder_log = storage.settings.data_dir / "demo-encoder.log"
+            with open(encoder_log, "wb") as output:
+                subprocess.run([sys.executable, "-m", "archive_web.cli", "simulate", "--meeting", str(ids["live"]),
+                                "--duration", str(storage.settings.demo_live_seconds)],
+                               stdout=output, stderr=output, check=False)
+            # The encoder has stopped: end the meeting now rather than after the reconnect grace period, so the
+            # newcomer sees it become a recording and then a searchable transcript within minutes.
+            from streamer.service import end_meeting
+
+            log.info(end_meeting(storage, ids["live"]), extra={"meeting_id": ids["live"]})
         except Exception:
             log.exception("the demo could not start completely; the site still runs")
 

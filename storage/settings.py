@@ -52,6 +52,7 @@ class Settings:
     upload_max_mb: int = 50
     job_lease_seconds: int = 120
     show_public_view_counts: bool = False
+    demo_live_seconds: int = 900
     log_level: str = "INFO"
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -110,7 +111,8 @@ def _coerce(name: str, raw: Any) -> Any:
         return Path(str(raw)).expanduser()
     if name in _PORTS:
         return _parse_int(name, raw, 1, 65535)
-    if name in {"reconnect_grace_seconds", "min_free_disk_mb", "upload_max_mb", "trusted_proxies"}:
+    if name in {"reconnect_grace_seconds", "min_free_disk_mb", "upload_max_mb", "trusted_proxies",
+                "demo_live_seconds"}:
         return _parse_int(name, raw, 0)
     if name == "job_lease_seconds":
         return _parse_int(name, raw, 5)

@@ -18,7 +18,7 @@ class ChamberProcess:
         self.name = name
         self.log_path = log_dir / f"{name}.log"
         self._log = open(self.log_path, "wb")
-        command = (program or [sys.executable, "-m", "archive_web.cli"]) + args
+        command = (program if program is not None else [sys.executable, "-m", "archive_web.cli"]) + args
         self.process = subprocess.Popen(command, env={**os.environ, **env}, stdout=self._log,
                                         stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -59,11 +59,12 @@ def wait_for_http(url: str, timeout: float = 60.0, process: ChamberProcess | Non
     raise TimeoutError(f"{url} did not answer in {timeout}s: {last}")
 
 
-def wait_until(predicate, timeout: float, interval: float = 1.0, message: str = "condition"):
+def wait_until(predicate, timeout: float, what: str, interval: float = 0.2):
+    """Poll until ``predicate()`` returns something true, and return it; fail saying what never happened."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
         time.sleep(interval)
-    raise TimeoutError(f"{message} not reached in {timeout}s")
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")

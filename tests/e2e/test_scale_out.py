@@ -14,10 +14,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
-
 from processes import ChamberProcess, wait_for_http, wait_until
 from servers import free_port
+from sqlalchemy import func, select
 
 from storage import load_settings, open_storage
 from storage.meetings import create_committee, create_meeting
@@ -95,7 +94,7 @@ def test_three_meetings_on_a_scaled_out_install(cluster_env, tmp_path, monkeypat
             with storage.db.session() as session:
                 return session.scalar(select(func.count(Meeting.id)).where(Meeting.status == MeetingStatus.LIVE))
 
-        wait_until(lambda: live_count() == MEETINGS, 40, 0.5, "all three meetings live")
+        wait_until(lambda: live_count() == MEETINGS, 40, "all three meetings live", 0.5)
         for encoder in encoders:
             assert encoder.wait(timeout=STREAM_SECONDS + 60) == 0, encoder.stderr.read()
 
@@ -104,7 +103,7 @@ def test_three_meetings_on_a_scaled_out_install(cluster_env, tmp_path, monkeypat
                 return session.scalar(select(Job).where(Job.kind == "transcribe", Job.status == JobStatus.RUNNING,
                                                         Job.worker_id.is_not(None)))
 
-        job = wait_until(running_job, 120, 0.3, "a transcription job running")
+        job = wait_until(running_job, 120, "a transcription job running", 0.3)
         victim = worker_a if str(worker_a.process.pid) in job.worker_id else worker_b
         victim.kill(signal.SIGKILL)
 
@@ -113,7 +112,7 @@ def test_three_meetings_on_a_scaled_out_install(cluster_env, tmp_path, monkeypat
                 states = session.scalars(select(Transcript.status).where(Transcript.meeting_id.in_(ids))).all()
                 return len(states) == MEETINGS and all(s == TranscriptStatus.READY for s in states)
 
-        wait_until(all_ready, 300, 1, "all three transcripts ready")
+        wait_until(all_ready, 300, "all three transcripts ready", 1)
 
         with storage.db.session() as session:
             jobs = session.scalars(select(Job).where(Job.kind == "transcribe")).all()

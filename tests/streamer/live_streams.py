@@ -7,7 +7,6 @@ import random
 import re
 import socket
 import subprocess
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,12 +17,6 @@ from streamer.service import IngestService
 from streamer.simulate import file_source, publish_url, push_command
 
 GRACE_SECONDS = 4
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def free_srt_base() -> int:
@@ -81,16 +74,6 @@ def push(storage, meeting_id: int, source: Path, seconds: float, protocol: str =
     streams, encoding = file_source(str(source), loop, storage.settings.hls_segment_seconds)
     return subprocess.Popen(push_command(streams, encoding, url, protocol, seconds), stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
-
-
-def wait_for(predicate, timeout: float, what: str, interval: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 def live_state(storage, meeting_id: int) -> str | None:

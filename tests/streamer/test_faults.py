@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from live_streams import add_meeting, live_state, meeting_row, push, start_ingest, wait_for
+from live_streams import add_meeting, live_state, meeting_row, push, start_ingest, wait_until
 from sqlalchemy import select
 
 from storage.blobs import BlobStoreError
@@ -41,14 +41,14 @@ def test_storage_outage_is_reported_and_loses_nothing(live_storage, sample_video
     service = start_ingest(storage)
     try:
         encoder = push(storage, meeting_id, sample_video, 14, loop=True)
-        wait_for(lambda: live_state(storage, meeting_id) == "live", 15, "live")
+        wait_until(lambda: live_state(storage, meeting_id) == "live", 15, "live")
         storage.blobs.down = True
-        wait_for(lambda: "storage unreachable" in (meeting_row(storage, meeting_id).failure_reason or ""), 10,
+        wait_until(lambda: "storage unreachable" in (meeting_row(storage, meeting_id).failure_reason or ""), 10,
                  "staff to see the outage")
         assert meeting_row(storage, meeting_id).live_info["error"] == "storage_unreachable"
         time.sleep(5)  # segments queue up on the ingest machine meanwhile
         storage.blobs.down = False
-        wait_for(lambda: meeting_row(storage, meeting_id).failure_reason is None, 10, "the outage to clear")
+        wait_until(lambda: meeting_row(storage, meeting_id).failure_reason is None, 10, "the outage to clear")
         assert encoder.wait(timeout=30) == 0
         end_meeting(storage, meeting_id)
     finally:
@@ -64,7 +64,7 @@ def test_nearly_full_disk_stops_with_a_named_error(open_live_storage):
     meeting_id = add_meeting(storage)
     service = start_ingest(storage)
     try:
-        wait_for(lambda: meeting_row(storage, meeting_id).status == MeetingStatus.FAILED, 15, "the meeting to stop")
+        wait_until(lambda: meeting_row(storage, meeting_id).status == MeetingStatus.FAILED, 15, "the meeting to stop")
     finally:
         service.stop()
     meeting = meeting_row(storage, meeting_id)
@@ -78,7 +78,7 @@ def test_meeting_over_the_maximum_duration_is_ended_and_kept(open_live_storage, 
     service = start_ingest(storage)
     encoder = push(storage, meeting_id, sample_video, 20)
     try:
-        wait_for(lambda: live_state(storage, meeting_id) == "ended", 25, "the meeting to be ended")
+        wait_until(lambda: live_state(storage, meeting_id) == "ended", 25, "the meeting to be ended")
     finally:
         encoder.kill()
         encoder.wait()

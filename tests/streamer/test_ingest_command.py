@@ -9,7 +9,7 @@ import subprocess
 import sys
 import urllib.request
 
-from live_streams import add_meeting, decoded_seconds, live_state, meeting_row, wait_for
+from live_streams import add_meeting, decoded_seconds, live_state, meeting_row, wait_until
 from processes import ChamberProcess
 
 from storage import open_storage
@@ -29,10 +29,10 @@ def test_simulated_meeting_through_chamber_ingest_and_meeting_end(sqlite_env, in
     ingest = ChamberProcess("ingest", ["ingest"], {}, tmp_path)
     try:
         control = f"http://127.0.0.1:{storage.settings.ingest_control_port}/sessions"
-        wait_for(lambda: _answers(control), 20, "the ingest service")
+        wait_until(lambda: _answers(control), 20, "the ingest service")
         simulated = chamber("simulate", "--meeting", str(meeting_id), "--duration", "6")
         assert simulated.returncode == 0, simulated.stderr
-        wait_for(lambda: live_state(storage, meeting_id) == "reconnecting", 10, "the encoder to be missed")
+        wait_until(lambda: live_state(storage, meeting_id) == "reconnecting", 10, "the encoder to be missed")
         ended = chamber("meeting", "end", str(meeting_id))
         assert ended.returncode == 0 and f"Meeting {meeting_id} ended" in ended.stdout, ended.stderr
     finally:
@@ -53,7 +53,7 @@ def test_refused_simulation_says_why(sqlite_env, ingest_env, tmp_path):
     meeting_id = add_meeting(storage, status=MeetingStatus.CANCELLED)
     ingest = ChamberProcess("ingest", ["ingest"], {}, tmp_path)
     try:
-        wait_for(lambda: _answers(f"http://127.0.0.1:{storage.settings.ingest_control_port}/sessions"), 20,
+        wait_until(lambda: _answers(f"http://127.0.0.1:{storage.settings.ingest_control_port}/sessions"), 20,
                  "the ingest service")
         refused = chamber("simulate", "--meeting", str(meeting_id), "--duration", "3")
     finally:

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 import subprocess
 
-from live_streams import (GRACE_SECONDS, add_meeting, decoded_seconds, live_snapshot, live_state, materialize,
-                          meeting_row, push, start_ingest, wait_for)
+from live_streams import (
+    GRACE_SECONDS,
+    add_meeting,
+    decoded_seconds,
+    live_snapshot,
+    live_state,
+    materialize,
+    meeting_row,
+    push,
+    start_ingest,
+    wait_until,
+)
 from sqlalchemy import select
 
 from storage.models import Job, MeetingStatus, Recording
@@ -23,7 +33,7 @@ def test_encoder_to_live_hls_to_vod_and_mp4(live_storage_both, sample_video, tmp
     service = start_ingest(storage)
     try:
         encoder = push(storage, meeting_id, sample_video, PUSH_SECONDS)
-        wait_for(lambda: storage.blobs.exists(f"live/{meeting_id}/master.m3u8"), 15, "the live master playlist")
+        wait_until(lambda: storage.blobs.exists(f"live/{meeting_id}/master.m3u8"), 15, "the live master playlist")
         assert meeting_row(storage, meeting_id).status == MeetingStatus.LIVE
         master = storage.blobs.get_bytes(f"live/{meeting_id}/master.m3u8").decode()
         assert "src/index.m3u8" in master and "audio/index.m3u8" in master and 'CODECS="mp4a.40.2"' in master
@@ -32,8 +42,8 @@ def test_encoder_to_live_hls_to_vod_and_mp4(live_storage_both, sample_video, tmp
         assert "#EXT-X-PROGRAM-DATE-TIME:" in live_text and "#EXT-X-ENDLIST" not in live_text
 
         assert encoder.wait(timeout=30) == 0, encoder.stderr.read()
-        wait_for(lambda: live_state(storage, meeting_id) == "reconnecting", 10, "the reconnecting state")
-        wait_for(lambda: live_state(storage, meeting_id) == "ended", GRACE_SECONDS + 20, "the meeting to end")
+        wait_until(lambda: live_state(storage, meeting_id) == "reconnecting", 10, "the reconnecting state")
+        wait_until(lambda: live_state(storage, meeting_id) == "ended", GRACE_SECONDS + 20, "the meeting to end")
     finally:
         service.stop()
 
@@ -68,7 +78,7 @@ def test_refused_publishers_leave_nothing_behind(live_storage, ingest, sample_vi
     assert meeting_row(storage, meeting_id).status == MeetingStatus.SCHEDULED
 
     first = push(storage, meeting_id, sample_video, 10)
-    wait_for(lambda: live_state(storage, meeting_id) == "live", 15, "the first encoder to go live")
+    wait_until(lambda: live_state(storage, meeting_id) == "live", 15, "the first encoder to go live")
     second = push(storage, meeting_id, sample_video, 4)
     assert second.wait(timeout=20) != 0
     assert "already live" in meeting_row(storage, meeting_id).live_info["last_refusal"]["reason"]
@@ -84,9 +94,9 @@ def test_encoder_reconnecting_within_grace_continues_the_same_recording(open_liv
     try:
         for _ in range(2):
             encoder = push(storage, meeting_id, sample_video, 6, loop=False)
-            wait_for(lambda: live_state(storage, meeting_id) == "live", 15, "live")
+            wait_until(lambda: live_state(storage, meeting_id) == "live", 15, "live")
             assert encoder.wait(timeout=30) == 0
-            wait_for(lambda: live_state(storage, meeting_id) == "reconnecting", 10, "reconnecting")
+            wait_until(lambda: live_state(storage, meeting_id) == "reconnecting", 10, "reconnecting")
         message = end_meeting(storage, meeting_id)  # staff end it, as `chamber meeting end` does
         assert "ended" in message
     finally:
@@ -109,14 +119,14 @@ def test_killed_relay_restarts_and_loses_no_completed_segment(live_storage, inge
     meeting_id = add_meeting(storage)
     encoder = push(storage, meeting_id, sample_video, 14)
     recorded = f"meetings/{meeting_id}/recording/"
-    wait_for(lambda: len([k for k in storage.blobs.list(recorded) if k.endswith(".ts")]) >= 2, 20, "two segments")
+    wait_until(lambda: len([k for k in storage.blobs.list(recorded) if k.endswith(".ts")]) >= 2, 20, "two segments")
     before = [k for k in storage.blobs.list(recorded) if k.endswith(".ts")]
     killed_pid = ingest.sessions[meeting_id].process.pid
     subprocess.run(["kill", "-9", str(killed_pid)], check=True)
-    restarted = wait_for(lambda: (p := ingest.sessions[meeting_id].process) and p.pid != killed_pid and p, 2.0,
+    restarted = wait_until(lambda: (p := ingest.sessions[meeting_id].process) and p.pid != killed_pid and p, 2.0,
                          "a new relay within 2 s")
     assert restarted.poll() is None
-    wait_for(lambda: any("part-0002/" in k for k in storage.blobs.list(recorded)), 10, "the stream to resume")
+    wait_until(lambda: any("part-0002/" in k for k in storage.blobs.list(recorded)), 10, "the stream to resume")
     assert live_state(storage, meeting_id) == "live"
     assert "#EXT-X-DISCONTINUITY" in storage.blobs.get_bytes(f"live/{meeting_id}/src/index.m3u8").decode()
     assert encoder.wait(timeout=30) == 0

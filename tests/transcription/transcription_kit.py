@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from archive_web.jobs import run_worker
 from storage.models import AgendaItem, Committee, Meeting, Member, Transcript, TranscriptSegment, Visibility
-from transcription.worker import handle_transcribe_job, media_key, vod_key
+from storage.blobkeys import mp4_key, vod_playlist_key
+from transcription.worker import handle_transcribe_job
 
 
 def video_with_sound(audio: Path, path: Path) -> Path:
@@ -38,7 +39,7 @@ def store_as_recording(storage, meeting_id: int, video: Path, folder: Path) -> N
     playlist = (part / "index.m3u8").read_text()
     playlist = "\n".join(f"../recording/part-0001/{line}" if line.endswith(".ts") else line
                           for line in playlist.splitlines())
-    storage.blobs.put_bytes(vod_key(meeting_id), playlist.encode(), content_type="application/vnd.apple.mpegurl")
+    storage.blobs.put_bytes(vod_playlist_key(meeting_id), playlist.encode(), content_type="application/vnd.apple.mpegurl")
 
 
 def add_meeting(storage, recording: Path | None) -> int:
@@ -54,7 +55,7 @@ def add_meeting(storage, recording: Path | None) -> int:
         session.flush()
         meeting_id = meeting.id
     if recording is not None:
-        storage.blobs.put_file(media_key(meeting_id), recording, content_type="video/mp4")
+        storage.blobs.put_file(mp4_key(meeting_id), recording, content_type="video/mp4")
     return meeting_id
 
 

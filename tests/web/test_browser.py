@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 from archive_builder import Archive, Line
 from site_browser import ARTIFACTS, AXE, CHROMIUM_ARGS, HLS_JS, make_video, serious_violations, upload_tree, web_server
 from servers import free_port
@@ -114,8 +115,7 @@ def test_clicking_a_transcript_line_and_an_agenda_item_seeks(page, site):
     page.get_by_role("link", name="Watch from 0:09 (Any other business)").click()
     page.wait_for_function("Math.abs(document.getElementById('meeting-video').currentTime - 9) < 0.5",
                            timeout=10000)
-    current_item = page.locator("#agenda li.current .item-title")
-    assert current_item.inner_text() == "Any other business"
+    expect(page.locator("#agenda li.current .item-title")).to_have_text("Any other business")
 
 
 def test_keyboard_seeks_and_copies_a_link_to_the_moment(browser, site):
