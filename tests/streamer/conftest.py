@@ -9,7 +9,8 @@ import pytest
 
 sys.path.append(str(Path(__file__).resolve().parent))
 
-from live_streams import GRACE_SECONDS, free_port, free_srt_base, make_video, start_ingest  # noqa: E402
+from live_streams import GRACE_SECONDS, free_srt_base, make_video, start_ingest  # noqa: E402
+from servers import free_port  # noqa: E402
 
 from storage import open_storage  # noqa: E402
 from storage.settings import load_settings  # noqa: E402

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 
-from live_streams import add_meeting, live_state, meeting_row, push, start_ingest, wait_until
+from live_streams import add_meeting, live_state, meeting_row, push, start_ingest
+from processes import wait_until
 from sqlalchemy import select
 
 from storage.blobs import BlobStoreError

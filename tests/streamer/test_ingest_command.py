@@ -9,8 +9,8 @@ import subprocess
 import sys
 import urllib.request
 
-from live_streams import add_meeting, decoded_seconds, live_state, meeting_row, wait_until
-from processes import ChamberProcess
+from live_streams import add_meeting, decoded_seconds, live_state, meeting_row
+from processes import ChamberProcess, wait_until
 
 from storage import open_storage
 from storage.models import MeetingStatus

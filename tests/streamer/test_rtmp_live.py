@@ -14,8 +14,8 @@ from live_streams import (
     meeting_row,
     push,
     start_ingest,
-    wait_until,
 )
+from processes import wait_until
 from sqlalchemy import select
 
 from storage.models import Job, MeetingStatus, Recording

@@ -14,8 +14,8 @@ from live_streams import (
     meeting_row,
     push,
     start_ingest,
-    wait_until,
 )
+from processes import wait_until
 
 from storage.models import MeetingStatus
 from streamer.endpoints import srt_publish_url
