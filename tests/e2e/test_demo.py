@@ -69,7 +69,10 @@ def test_readme_run_command_brings_up_the_demo_council(fresh_clone, tmp_path):
         with chromium() as browser:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.goto(f"{base}/meetings/{live['id']}")
-            page.wait_for_function("() => document.getElementById('meeting-video').currentTime > 2", timeout=60_000)
+            page.evaluate("() => { const v = document.getElementById('meeting-video'); v.muted = true; v.play(); }")
+            start = page.evaluate("() => document.getElementById('meeting-video').currentTime")
+            page.wait_for_function(f"() => document.getElementById('meeting-video').currentTime > {start} + 3",
+                                   timeout=60_000)
             screenshot(page, "demo-live-meeting")
 
             page.goto(f"{base}/staff/login")
