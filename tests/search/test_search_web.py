@@ -21,7 +21,7 @@ def test_search_page_lists_meetings_with_headings_and_links_to_the_second(client
     assert '<label for="q">' in html and 'id="q" name="q" value="bus lane"' in html
     assert "3 meetings found" in html and re.search(r"\(\d+\.\d\d seconds\)", html)
     assert html.count('<li class="result">') == 3 and html.count("<h3>") == 3
-    assert f'href="/meetings/{corpus.ids["phrase_new"]}?t=12"' in html and "Watch from 0:12" in html
+    assert f'href="/meetings/{corpus.ids["phrase_new"]}?t=12&amp;q=bus%20lane"' in html and "Watch from 0:12" in html
     assert "secret" not in html.lower()
 
 

@@ -1,5 +1,6 @@
 """The meeting page in Chromium against ``chamber web``: a real recording (ffmpeg test pattern) as HLS and MP4,
-a transcript and captions; playback, seeking from the transcript and agenda, the live edge, accessibility
+a transcript and captions; playback, seeking from the transcript and agenda, stepping through the matches of
+find in transcript (also from a site search result), the live edge, accessibility
 (axe-core) and screenshots at phone and desktop widths for review (in test-artifacts/)."""
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ def site(tmp_path_factory):
                                        ("3", "Any other business", 9.0)])
     archive.paper(recorded, "Officer report: bus lane", item_number="2")
     archive.transcript(recorded, LINES)
+    with storage.db.session() as session:
+        storage.search.index_meeting(session, recorded)
     video = make_video(root / "video", SECONDS)
     upload_tree(storage.blobs, video / "hls", f"meetings/{recorded}/vod")
     storage.blobs.put_file(f"meetings/{recorded}/media/meeting.mp4", video / "meeting.mp4")
@@ -176,11 +179,72 @@ def test_captions_track_is_labelled_and_loads(page, site):
                            timeout=10000)
 
 
-def test_find_in_transcript_narrows_the_lines(page, site):
+def wait_for_find_status(page, text: str) -> None:
+    page.wait_for_function("(text) => document.getElementById('find-count').textContent === text", arg=text,
+                           timeout=5000)
+
+
+def wait_for_time(page, seconds: float) -> None:
+    page.wait_for_function(f"Math.abs(document.getElementById('meeting-video').currentTime - {seconds}) < 0.3",
+                           timeout=10000)
+
+
+def highlighted_words(page) -> list[str]:
+    return page.evaluate("[...CSS.highlights.get('find-match')].map((range) => range.toString())")
+
+
+def test_find_in_transcript_marks_the_lines_and_can_narrow_them(page, site):
     open_meeting(page, site)
     page.get_by_label("Find in transcript").fill("apologies")
-    page.wait_for_function("document.getElementById('find-count').textContent === '2 lines match'", timeout=5000)
+    wait_for_find_status(page, "2 lines match")
+    assert page.locator("#transcript li.match").count() == 2
+    assert page.locator("#transcript li:visible").count() == len(LINES)
+    assert highlighted_words(page) == ["apologies", "apologies"]
+    page.get_by_label("Show only matching lines").check()
     assert page.locator("#transcript li:visible").count() == 2
+
+
+def test_next_and_previous_step_through_stemmed_matches_and_seek(page, site):
+    open_meeting(page, site)
+    box = page.get_by_label("Find in transcript")
+    box.fill("apology")  # only the server's stemming finds "apologies"
+    wait_for_find_status(page, "2 lines match")
+    assert highlighted_words(page) == ["apologies", "apologies"]
+    next_match = page.get_by_role("button", name="Next match")
+    next_match.click()
+    wait_for_find_status(page, "Match 1 of 2, at 0:01")
+    wait_for_time(page, 1.5)
+    expect(page.locator("#transcript li.match-current")).to_contain_text("First, apologies for absence.")
+    next_match.click()
+    wait_for_find_status(page, "Match 2 of 2, at 0:03")
+    wait_for_time(page, 3.0)
+    expect(page.locator("#transcript li.match-current")).to_contain_text("apologies from Councillor Patel")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator(".transcript-area").screenshot(path=str(ARTIFACTS / "meeting-find-1280px.png"))
+    page.get_by_role("button", name="Previous match").click()
+    wait_for_find_status(page, "Match 1 of 2, at 0:01")
+    wait_for_time(page, 1.5)
+    box.press("Enter")
+    wait_for_find_status(page, "Match 2 of 2, at 0:03")
+    box.press("Enter")  # past the last match, round to the first
+    wait_for_find_status(page, "Match 1 of 2, at 0:01")
+    box.press("Shift+Enter")
+    wait_for_find_status(page, "Match 2 of 2, at 0:03")
+    wait_for_time(page, 3.0)
+    assert page.evaluate("document.activeElement.id") == "transcript-find"
+
+
+def test_a_site_search_result_opens_the_meeting_at_its_match(page, site):
+    page.goto(f"{site['base']}/search?q=apology")
+    page.get_by_role("link", name="Watch from 0:03").click()
+    page.wait_for_url(f"**/meetings/{site['recorded']}?t=3&q=apology")
+    expect(page.get_by_label("Find in transcript")).to_have_value("apology")
+    wait_for_find_status(page, "Match 2 of 2, at 0:03")
+    expect(page.locator("#transcript li.match")).to_have_count(2)
+    wait_for_time(page, 3.0)
+    page.get_by_role("button", name="Previous match").click()
+    wait_for_find_status(page, "Match 1 of 2, at 0:01")
+    wait_for_time(page, 1.5)
 
 
 def test_live_meeting_starts_at_the_live_edge(page, site):
