@@ -63,7 +63,7 @@ def test_forty_seconds_of_playing_is_forty_seconds_of_viewing(sqlite_storage, sq
             def viewed() -> float:
                 return meeting_figures(sqlite_storage, meeting_id)["minutes_viewed"]["total"] * 60
 
-            wait_until(lambda: viewed() >= played - 2, timeout=10, interval=0.5, message="the final beacon")
+            wait_until(lambda: viewed() >= played - 2, timeout=10, interval=0.5, what="the final beacon")
             figures = meeting_figures(sqlite_storage, meeting_id)
             staff_page = _staff_analytics_page(page, base, sqlite_storage, meeting_id)
             browser.close()
