@@ -83,6 +83,7 @@ class LiveSession:
     recorded_seconds: float = 0.0
     notices: dict[str, str] = field(default_factory=dict)
     input_description: str = ""
+    video_size: tuple[int, int] | None = None  # width, height: the staff "test my encoder" view shows it
 
     def move_to(self, state: LiveState) -> None:
         if state == self.state:
@@ -107,5 +108,7 @@ class LiveSession:
             "segments": self.segments,
             "recorded_seconds": round(self.recorded_seconds, 3),
             "input": self.input_description,
+            "width": self.video_size[0] if self.video_size else None,
+            "height": self.video_size[1] if self.video_size else None,
             "notices": dict(self.notices),
         }

@@ -296,6 +296,8 @@ class RelaySupervisor(threading.Thread):
             return
         process.media_checked = True
         self.session.input_description = media.describe()
+        video = media.video
+        self.session.video_size = (video.width, video.height) if video and video.width and video.height else None
         self.media = media
         if self.publisher.feed is not None:
             self.publisher.feed.media = media

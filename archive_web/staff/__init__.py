@@ -30,6 +30,9 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 12 * 3600)
     app.config.update(
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        # Not re-sent on every response: a status poll or video request in flight during a form post would
+        # otherwise write back a cookie without the post's confirmation message. Sessions last 12 h from sign-in.
+        SESSION_REFRESH_EACH_REQUEST=False,
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=app.config.get("SESSION_COOKIE_SECURE", False),

@@ -14,6 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from feeds import speech_feed
 from processes import ChamberProcess, wait_for_http, wait_until
 from servers import free_port
 from sqlalchemy import func, select
@@ -26,18 +27,6 @@ pytestmark = pytest.mark.e2e
 
 STREAM_SECONDS = 16
 MEETINGS = 3
-
-
-def _feed(path: Path) -> Path:
-    """A small H.264/AAC file with real speech in it, so the encoders stream-copy and the transcriber hears words."""
-    from streamer.simulate import speech_track
-
-    speech = speech_track(path.parent / "speech-cache")
-    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25",
-                    "-i", str(speech), "-t", str(STREAM_SECONDS), "-c:v", "libx264", "-preset", "ultrafast",
-                    "-g", "50", "-keyint_min", "50", "-sc_threshold", "0", "-pix_fmt", "yuv420p", "-c:a", "aac",
-                    "-ar", "48000", str(path)], check=True)
-    return path
 
 
 @pytest.fixture
@@ -69,7 +58,7 @@ def test_three_meetings_on_a_scaled_out_install(cluster_env, tmp_path, monkeypat
         committee = create_committee(session, "Planning Committee")
         ids = [create_meeting(session, committee, f"Planning {n}", utcnow(), public=True).id
                for n in range(1, MEETINGS + 1)]
-    feed = _feed(tmp_path / "feed.mp4")
+    feed = speech_feed(tmp_path / "feed.mp4", STREAM_SECONDS)
 
     logs = tmp_path / "logs"
     logs.mkdir()
