@@ -63,7 +63,8 @@ def encoder_report(meeting: Meeting) -> dict[str, Any]:
     age = (utcnow() - last).total_seconds() if last else None
     arriving = (age is not None and age <= ARRIVING_WITHIN_SECONDS) or (
         meeting.status == MeetingStatus.LIVE and last is None)
-    advice = []
+    # The relay's own findings (slow keyframes, input it had to re-encode) come first, in its words.
+    advice = [str(text) for text in (info.get("notices") or {}).values()]
     keyframes = info.get("keyframe_interval_s")
     if isinstance(keyframes, (int, float)) and keyframes > MAX_GOOD_KEYFRAME_INTERVAL:
         advice.append(f"Your encoder sends a keyframe every {keyframes:g} s, so viewers lag behind. Set the "

@@ -172,3 +172,16 @@ def test_encoder_check_shows_what_the_ingest_sees(clerk, storage, world):
 def test_end_meeting_now_only_for_live_meetings(clerk, storage, world):
     response = clerk.post(f"/staff/meetings/{world.meeting_id}/end", follow_redirects=True)
     assert b"The meeting is not live" in response.data
+
+
+@embedded_only
+def test_the_relays_advice_reaches_the_clerk(clerk, storage, world):
+    """What the ingest noticed about the feed (slow keyframes, re-encoding) is shown on the Stream page."""
+    notice = "Keyframes arrive every 8 s, so viewers are about 24 s behind. Set the encoder's keyframe interval to 2 s."
+    with storage.db.session() as session:
+        meeting = session.get(Meeting, world.meeting_id)
+        meeting.status, meeting.started_at = MeetingStatus.LIVE, utcnow()
+        meeting.live_info = {"last_segment_at": utcnow().isoformat() + "Z", "notices": {"keyframe_interval": notice}}
+    encoder = clerk.get(f"/staff/api/meetings/{world.meeting_id}/status").get_json()["encoder"]
+    assert encoder["advice"] == [notice]
+    assert notice.replace("'", "&#39;") in clerk.get(f"/staff/meetings/{world.meeting_id}/stream").data.decode()
