@@ -85,7 +85,7 @@ def page(browser):
 
 def open_meeting(page, site, query: str = "") -> None:
     page.goto(f"{site['base']}/meetings/{site['recorded']}{query}")
-    page.wait_for_function("document.getElementById('meeting-video').readyState >= 1", timeout=15000)
+    page.wait_for_function("document.getElementById('meeting-video').readyState >= 1", timeout=45000)
 
 
 def current_time(page) -> float:
@@ -99,7 +99,7 @@ def play_muted(page) -> None:
 def test_recording_plays_through_hls_js(page, site):
     open_meeting(page, site)
     play_muted(page)
-    page.wait_for_function("document.getElementById('meeting-video').currentTime > 1.5", timeout=15000)
+    page.wait_for_function("document.getElementById('meeting-video').currentTime > 1.5", timeout=45000)
     # hls.js feeds the <video> through Media Source Extensions, so its source is a blob: URL.
     assert page.evaluate("document.getElementById('meeting-video').currentSrc").startswith("blob:")
 
@@ -107,17 +107,17 @@ def test_recording_plays_through_hls_js(page, site):
 def test_t_parameter_starts_at_that_moment(page, site):
     open_meeting(page, site, "?t=6")
     page.wait_for_function("Math.abs(document.getElementById('meeting-video').currentTime - 6) < 0.3",
-                           timeout=10000)
+                           timeout=30000)
 
 
 def test_clicking_a_transcript_line_and_an_agenda_item_seeks(page, site):
     open_meeting(page, site)
     page.get_by_text("Residents have raised concerns about parking.").click()
     page.wait_for_function("Math.abs(document.getElementById('meeting-video').currentTime - 7.5) < 0.5",
-                           timeout=10000)
+                           timeout=30000)
     page.get_by_role("link", name="Watch from 0:09 (Any other business)").click()
     page.wait_for_function("Math.abs(document.getElementById('meeting-video').currentTime - 9) < 0.5",
-                           timeout=10000)
+                           timeout=30000)
     expect(page.locator("#agenda li.current .item-title")).to_have_text("Any other business")
 
 
@@ -130,12 +130,12 @@ def test_keyboard_seeks_and_copies_a_link_to_the_moment(browser, site):
         page.locator('#transcript a.ts[href="?t=6#player"]').focus()
         page.keyboard.press("Enter")
         page.wait_for_function("Math.abs(document.getElementById('meeting-video').currentTime - 6) < 0.5",
-                               timeout=10000)
+                               timeout=30000)
         page.evaluate("document.getElementById('meeting-video').pause()")
         page.get_by_role("button", name="Copy link to this moment").click()
         link = f"{site['base']}/meetings/{site['recorded']}?t=6"
         page.wait_for_function(f"document.getElementById('player-status').textContent.includes('{link}')",
-                               timeout=5000)
+                               timeout=15000)
         assert page.evaluate("navigator.clipboard.readText()") == link
     finally:
         context.close()
@@ -158,7 +158,7 @@ def test_agenda_transcript_and_downloads_read_without_javascript(browser, site):
 def test_highlighted_line_follows_playback(page, site):
     open_meeting(page, site)
     play_muted(page)
-    page.wait_for_function("document.getElementById('meeting-video').currentTime > 3.2", timeout=15000)
+    page.wait_for_function("document.getElementById('meeting-video').currentTime > 3.2", timeout=45000)
     page.evaluate("document.getElementById('meeting-video').pause()")
     time = current_time(page)
     highlighted = page.locator("#transcript li.current")
@@ -176,17 +176,17 @@ def test_captions_track_is_labelled_and_loads(page, site):
                                      t.mode = 'hidden'; return {kind: t.kind, label: t.label}; }""")
     assert track == {"kind": "captions", "label": "English (automatic captions)"}
     page.wait_for_function("document.getElementById('meeting-video').textTracks[0].cues?.length === 8",
-                           timeout=10000)
+                           timeout=30000)
 
 
 def wait_for_find_status(page, text: str) -> None:
     page.wait_for_function("(text) => document.getElementById('find-count').textContent === text", arg=text,
-                           timeout=5000)
+                           timeout=15000)
 
 
 def wait_for_time(page, seconds: float) -> None:
     page.wait_for_function(f"Math.abs(document.getElementById('meeting-video').currentTime - {seconds}) < 0.3",
-                           timeout=10000)
+                           timeout=30000)
 
 
 def highlighted_words(page) -> list[str]:
@@ -250,10 +250,10 @@ def test_a_site_search_result_opens_the_meeting_at_its_match(page, site):
 def test_live_meeting_starts_at_the_live_edge(page, site):
     page.goto(f"{site['base']}/meetings/{site['live']}")
     assert page.locator(".live-badge").is_visible()
-    page.wait_for_function("document.getElementById('meeting-video').readyState >= 1", timeout=15000)
+    page.wait_for_function("document.getElementById('meeting-video').readyState >= 1", timeout=45000)
     play_muted(page)
     # 30 s are listed; the edge is three 2-second segments back from the end.
-    page.wait_for_function("document.getElementById('meeting-video').currentTime > 20", timeout=15000)
+    page.wait_for_function("document.getElementById('meeting-video').currentTime > 20", timeout=45000)
 
 
 @pytest.mark.parametrize("width", [360, 1280])
