@@ -25,24 +25,11 @@ CLIPS = {
     "radio-address-2008-11-01.flac": ["radio-address-2008-11-01.txt"],
     "ami-ES2011a-40s-46s.wav": ["ami-ES2011a-40s-46s.txt"],
 }
-KNOWN_SHORTFALL = {
-    "ami-ES2011a-40s-46s.wav": (
-        "9-word clip, so one word is 11 points. Chamber's decoder hears the clip from where VAD finds speech "
-        "and spells the surname 'Klafflin'; the plain decoder also hears the 0.7 s lead-in and writes "
-        "'Claflin'. Both miss 'Abbie'."),
-}
-
-
-def clip_params():
-    return [pytest.param(clip, marks=pytest.mark.xfail(strict=True, reason=KNOWN_SHORTFALL[clip]))
-            if clip in KNOWN_SHORTFALL else clip for clip in CLIPS]
-
-
 def word_error_rate(reference: str, hypothesis: str) -> float:
     return 100 * jiwer.wer(normalise(reference), normalise(hypothesis))
 
 
-@pytest.mark.parametrize("clip", clip_params())
+@pytest.mark.parametrize("clip", CLIPS)
 def test_word_error_rate_matches_plain_sequential_decoding(clip, transcriber, plain_model):
     reference = " ".join(shared_media(ref).read_text() for ref in CLIPS[clip])
     audio = shared_media(clip)
