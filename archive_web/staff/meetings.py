@@ -91,9 +91,10 @@ def new_meeting():
 
 @bp.get("/meetings/<int:meeting_id>")
 def meeting(meeting_id: int):
-    with get_storage().db.session() as session:
+    storage = get_storage()
+    with storage.db.session() as session:
         found = meeting_or_404(session, meeting_id)
-        return render_template("staff/meeting.html", meeting=found, status=meeting_status(session, found),
+        return render_template("staff/meeting.html", meeting=found, status=meeting_status(session, found, storage.blobs),
                                visibility_form=VisibilityForm(visibility=found.visibility.value),
                                postpone_form=PostponeForm(),
                                retranscribe_form=RetranscribeForm(), not_started=found.status in NOT_STARTED)
@@ -101,8 +102,9 @@ def meeting(meeting_id: int):
 
 @bp.get("/api/meetings/<int:meeting_id>/status")
 def meeting_status_json(meeting_id: int):
-    with get_storage().db.session() as session:
-        return jsonify(meeting_status(session, meeting_or_404(session, meeting_id)))
+    storage = get_storage()
+    with storage.db.session() as session:
+        return jsonify(meeting_status(session, meeting_or_404(session, meeting_id), storage.blobs))
 
 
 @bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])

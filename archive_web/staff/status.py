@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.models import Job, JobStatus, Meeting, MeetingStatus, utcnow
+from streamer.monitor import sample_live_stream
 
 STATUS_LABELS = {
     MeetingStatus.SCHEDULED: "Scheduled",
@@ -24,8 +24,8 @@ STATUS_LABELS = {
 MEETING_JOB_KINDS = ("transcribe", "import")
 # How recent the newest live segment must be for the encoder to count as "arriving".
 ARRIVING_WITHIN_SECONDS = 20
-# Slower keyframes than this make live viewers lag behind the room.
-MAX_GOOD_KEYFRAME_INTERVAL = 4.0
+# A room being heard averages -30 to -15 dBFS; below this the microphone or the encoder's audio input is off.
+SILENT_BELOW_DB = -60
 
 
 def latest_job(session: Session, meeting_id: int) -> Job | None:
@@ -44,43 +44,32 @@ def stream_position(meeting: Meeting) -> float | None:
     return max(0.0, (utcnow() - meeting.started_at).total_seconds())
 
 
-def _as_datetime(value: Any) -> datetime | None:
-    if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(value, timezone.utc).replace(tzinfo=None)
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return parsed.astimezone(timezone.utc).replace(tzinfo=None) if parsed.tzinfo else parsed
-    return None
+def encoder_report(meeting: Meeting, blobs) -> dict[str, Any]:
+    """Is a stream arriving, and is it any good: what the "test my encoder" view shows.
 
-
-def encoder_report(meeting: Meeting) -> dict[str, Any]:
-    """Is a stream arriving, and is it any good: what the "test my encoder" view shows."""
+    Bitrate, sound level and freshness are measured from the live stream viewers get (``streamer.monitor``);
+    resolution and the relay's advice come from the ingest's report in ``Meeting.live_info``.
+    """
     info = meeting.live_info or {}
-    last = _as_datetime(info.get("last_segment_at"))
-    age = (utcnow() - last).total_seconds() if last else None
-    arriving = (age is not None and age <= ARRIVING_WITHIN_SECONDS) or (
-        meeting.status == MeetingStatus.LIVE and last is None)
+    sample = sample_live_stream(blobs, meeting.id) if meeting.is_live else None
+    newest = sample.newest_segment_at if sample else None
+    age = max(0.0, (utcnow() - newest).total_seconds()) if newest else None
+    arriving = age is not None and age <= ARRIVING_WITHIN_SECONDS
+    sound = sample.sound if arriving else None
     # The relay's own findings (slow keyframes, input it had to re-encode) come first, in its words.
     advice = [str(text) for text in (info.get("notices") or {}).values()]
-    keyframes = info.get("keyframe_interval_s")
-    if isinstance(keyframes, (int, float)) and keyframes > MAX_GOOD_KEYFRAME_INTERVAL:
-        advice.append(f"Your encoder sends a keyframe every {keyframes:g} s, so viewers lag behind. Set the "
-                      "keyframe interval to 2 s in the encoder's output settings "
-                      "(OBS: Settings › Output › Keyframe Interval).")
-    level = info.get("audio_level_db")
-    if isinstance(level, (int, float)) and level < -60:
+    if sound is not None and sound.mean_db < SILENT_BELOW_DB:
         advice.append("The sound is silent or almost silent. Check the microphone and the encoder's audio input.")
+    elif arriving and sound is None:
+        advice.append("No sound is arriving. Check that the encoder sends an audio track (AAC).")
     width, height = info.get("width"), info.get("height")
     return {
-        "arriving": bool(arriving),
+        "arriving": arriving,
         "seconds_since_segment": round(age, 1) if age is not None else None,
         "resolution": f"{width}×{height}" if width and height else None,
-        "video_bitrate_kbps": info.get("video_bitrate_kbps"),
-        "audio_level_db": level,
-        "keyframe_interval_s": keyframes,
+        "bitrate_kbps": sample.bitrate_kbps if arriving else None,
+        "audio_level_db": sound.mean_db if sound else None,
+        "audio_peak_db": sound.peak_db if sound else None,
         "advice": advice,
     }
 
@@ -93,7 +82,7 @@ def _fraction(value: float | None, total: float | None = None) -> float | None:
     return max(0.0, min(1.0, value if value <= 1 else value / 100))
 
 
-def meeting_status(session: Session, meeting: Meeting) -> dict[str, Any]:
+def meeting_status(session: Session, meeting: Meeting, blobs) -> dict[str, Any]:
     transcript = meeting.transcript
     job = latest_job(session, meeting.id)
     failed_job = job is not None and job.status == JobStatus.FAILED
@@ -104,7 +93,7 @@ def meeting_status(session: Session, meeting: Meeting) -> dict[str, Any]:
         "live_state": meeting.live_state,
         "failure_reason": meeting.failure_reason or (job.error if failed_job else None),
         "position": stream_position(meeting) if meeting.is_live else None,
-        "encoder": encoder_report(meeting),
+        "encoder": encoder_report(meeting, blobs),
         "transcript": None if transcript is None else {
             "status": transcript.status.value,
             "progress": _fraction(transcript.progress),

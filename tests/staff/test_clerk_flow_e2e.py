@@ -222,6 +222,9 @@ def test_clerk_prepares_streams_and_corrects_a_meeting(site, page, tmp_path):
     try:
         page.get_by_text("Stream arriving").wait_for(timeout=60_000)  # the page notices without a reload
         page.locator("[data-field='encoder.resolution']", has_text="320×180").wait_for(timeout=30_000)
+        # Bitrate and the speech's level, measured from the live stream (figures checked in tests/streamer).
+        page.locator("[data-field='encoder.bitrate_kbps']", has_text=re.compile(r"^\d+$")).wait_for(timeout=30_000)
+        page.locator("[data-field='encoder.audio_level_db']", has_text=re.compile(r"^-\d")).wait_for(timeout=30_000)
         shot(page, "05-stream-setup")
 
         page.get_by_role("link", name="Live chaptering").click()
