@@ -132,6 +132,11 @@ def line_to_correct(lines: list[str], elsewhere: str) -> tuple[int, str]:
     raise AssertionError(f"no transcript line has a word of its own: {lines}")
 
 
+def agenda_titles(page) -> list[str]:
+    """The agenda as the clerk sees it, number and title of each item in order."""
+    return [" ".join(text.split()) for text in page.locator(".agenda-item > div:first-child").all_inner_texts()]
+
+
 def seconds(shown: str) -> int:
     minutes, secs = shown.split(":")
     return int(minutes) * 60 + int(secs)
@@ -184,12 +189,19 @@ def test_clerk_prepares_streams_and_corrects_a_meeting(site, page, tmp_path):
 
     items = ("1 Apologies for absence", "2 Bus lane, High Street")
     page.get_by_role("link", name="Agenda and papers").click()
-    for item in items:
+    for item in reversed(items):  # added in the wrong order, then put right by dragging
         number, title = item.split(" ", 1)
         page.get_by_label("Number").fill(number)
         page.locator("#title").fill(title)
         page.get_by_role("button", name="Add item").click()
         page.get_by_text("Agenda item added.").wait_for()
+    assert agenda_titles(page) == [items[1], items[0]]
+    with page.expect_navigation():  # the order is saved, then the page reloads to show what was stored
+        page.locator(".agenda-item", has_text=items[0]).drag_to(page.locator(".agenda-item", has_text=items[1]),
+                                                                 target_position={"x": 40, "y": 5})
+    assert agenda_titles(page) == list(items)
+    with storage.db.session() as session:
+        assert [i.title for i in session.get(Meeting, meeting_id).agenda_items] == [i.split(" ", 1)[1] for i in items]
     pdf = tmp_path / "Officer report - bus lane.pdf"
     pdf.write_bytes(pdf_with_text(PAPER_TEXT))
     page.locator("#paper-title").fill("Officer report: bus lane")

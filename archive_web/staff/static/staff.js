@@ -95,6 +95,59 @@ for (const panel of document.querySelectorAll("[data-status-url]")) {
   setInterval(poll, POLL_MS);
 }
 
+// Agenda order by drag and drop. The whole new order is saved in one request, then the page is reloaded so the
+// numbers, Move buttons and papers show what was stored; Move up / Move down do the same from the keyboard.
+const agenda = document.querySelector("[data-reorder-url]");
+
+async function saveAgendaOrder(order) {
+  try {
+    const response = await fetch(agenda.dataset.reorderUrl, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": agenda.dataset.csrfToken },
+      body: JSON.stringify({ order }),
+    });
+    if (!response.ok) {
+      const problem = await response.json().catch(() => ({}));
+      window.alert(`The new order was not saved: ${problem.message || response.statusText}`);
+    }
+  } catch {
+    window.alert("The new order was not saved: the server could not be reached.");
+  }
+  window.location.reload();
+}
+
+if (agenda) {
+  const items = () => [...agenda.children].filter((li) => li.dataset.itemId);
+  const order = () => items().map((li) => Number(li.dataset.itemId));
+  let dragged = null;
+  let before = "";
+  document.querySelector("[data-drag-hint]").hidden = false;
+  for (const li of items()) {
+    li.draggable = true;
+    li.addEventListener("dragstart", (event) => {
+      dragged = li;
+      before = order().join();
+      li.classList.add("dragging");
+      event.dataTransfer.effectAllowed = "move";
+      event.dataTransfer.setData("text/plain", li.dataset.itemId);
+    });
+    li.addEventListener("dragend", () => {
+      li.classList.remove("dragging");
+      dragged = null;
+      if (order().join() !== before) saveAgendaOrder(order());
+    });
+  }
+  agenda.addEventListener("dragover", (event) => {
+    if (!dragged) return;
+    event.preventDefault();
+    const target = event.target.closest && event.target.closest("li[data-item-id]");
+    if (!target || target === dragged || target.parentElement !== agenda) return;
+    const box = target.getBoundingClientRect();
+    agenda.insertBefore(dragged, event.clientY < box.top + box.height / 2 ? target : target.nextSibling);
+  });
+  agenda.addEventListener("drop", (event) => event.preventDefault());
+}
+
 // The player beside chapters and transcripts: hls.js (the public player's copy) where the browser needs it.
 const video = document.getElementById("meeting-video");
 
