@@ -23,6 +23,7 @@ CLIPS = {
     "librispeech-stereo-two-speakers.wav": ["librispeech-stereo-two-speakers.left.txt",
                                             "librispeech-stereo-two-speakers.right.txt"],
     "radio-address-2008-11-01.flac": ["radio-address-2008-11-01.txt"],
+    "ljspeech-LJ001-0001-0032.flac": ["ljspeech-LJ001-0001-0032.txt"],
     "ami-ES2011a-40s-46s.wav": ["ami-ES2011a-40s-46s.txt"],
 }
 def word_error_rate(reference: str, hypothesis: str) -> float:
