@@ -38,7 +38,8 @@ sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "tests" / "streamer")
 
 from bench.beacons import cpu_seconds, process_tree  # noqa: E402
 from bench.report import machine, write_section  # noqa: E402
-from live_streams import free_port, free_srt_base  # noqa: E402
+from live_streams import free_srt_base  # noqa: E402
+from servers import free_port  # noqa: E402
 from processes import ChamberProcess  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 from storage import open_storage  # noqa: E402

@@ -5,6 +5,9 @@ The supervisor owns the meeting's ``LiveSession`` and is the only code that chan
 thread. It wakes when ffmpeg says it is writing a playlist (a segment is complete), when the service calls it
 (``encoder_connected``, ``encoder_disconnected``, ``request_end``, ``request_stop``), and every ``TICK_SECONDS``
 for housekeeping; waking on ffmpeg's word rather than polling keeps both the delay to viewers and the CPU low.
+Every rendition ends a segment at the same moment, so a wake waits ``SETTLE_SECONDS`` for the others' playlists
+and publishes them all in one pass. While a stream runs, segments wake the loop before the housekeeping tick is
+due, so the supervisor runs about once per segment.
 """
 
 from __future__ import annotations
@@ -33,8 +36,8 @@ from .vod import Finished, finish_meeting
 
 log = logging.getLogger(__name__)
 
-TICK_SECONDS = 1.0
-PLAYLIST_RENAME_SECONDS = 0.005  # ffmpeg logs before it writes and renames the playlist
+TICK_SECONDS = 2.0
+SETTLE_SECONDS = 0.02  # ffmpeg logs before it writes and renames a playlist, one rendition after another
 HEALTH_CHECK_SECONDS = 10.0
 STATE_WRITE_SECONDS = 30.0  # transitions are written at once; this refreshes the counters
 STORAGE_RETRY_SECONDS = 1.0
@@ -86,7 +89,6 @@ class RelayProcess:
             if "Incorrect passphrase" in line:  # libsrt's words for a caller with the wrong passphrase
                 self.refused_passphrases += 1
             elif "index.m3u8.tmp' for writing" in line:
-                time.sleep(PLAYLIST_RENAME_SECONDS)
                 self.on_playlist()
         self.on_playlist()  # ffmpeg has exited: wake the supervisor to restart it at once
 
@@ -205,7 +207,8 @@ class RelaySupervisor(threading.Thread):
         try:
             while not (self._end_requested or self._stop_requested):
                 self._tick()
-                self._wake.wait(TICK_SECONDS)
+                if self._wake.wait(TICK_SECONDS):
+                    time.sleep(SETTLE_SECONDS)
                 self._wake.clear()
             if self._end_requested:
                 self._end()
