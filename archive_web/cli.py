@@ -16,6 +16,7 @@ from storage import SettingsError, load_settings, open_storage
 from storage.blobs import BlobStoreError
 from storage.meetings import RecordError, committee_by_slug, create_committee, create_meeting, parse_datetime, \
     stream_endpoints
+from storage.localtime import council_zone, to_local
 from storage.models import Role
 from storage.users import UserError, create_user
 from streamer import StreamerError
@@ -140,7 +141,8 @@ def meeting() -> None:
 @meeting.command("add")
 @click.option("--committee", "committee_slug", required=True, help="Committee slug.")
 @click.option("--title", required=True)
-@click.option("--start", required=True, help="ISO 8601 date and time, e.g. 2026-12-01T18:30.")
+@click.option("--start", required=True, help="ISO 8601 date and time in the council's time zone (CHAMBER_TIMEZONE) "
+              "unless it has an offset, e.g. 2026-12-01T18:30.")
 @click.option("--location", default="")
 @click.option("--description", default="")
 @click.option("--public", is_flag=True, help="Publish the meeting (and its agenda) on the public site.")
@@ -149,15 +151,17 @@ def meeting() -> None:
 def meeting_add(committee_slug, title, start, location, description, public, as_json) -> None:
     """Schedule a meeting; prints its id and the encoder settings."""
     storage = _storage(upgrade=True)
+    zone = council_zone(storage.settings.timezone)
     with storage.db.session() as session:
         parent = committee_by_slug(session, committee_slug)
-        created = create_meeting(session, parent, title, parse_datetime(start), public=public,
+        created = create_meeting(session, parent, title, parse_datetime(start, zone), public=public,
                                  description=description, location=location)
+        local_start = f"{to_local(created.scheduled_start, zone):%A %-d %B %Y, %H:%M %Z}"
         record = {"id": created.id, "title": created.title, "committee": parent.slug,
-                  "start": created.scheduled_start.isoformat(), "visibility": created.visibility.value,
+                  "start": created.scheduled_start.isoformat() + "Z", "visibility": created.visibility.value,
                   **stream_endpoints(created, storage.settings)}
     emit(record, as_json, [
-        f"Scheduled meeting {record['id']}: {record['title']} ({record['start']} UTC, {record['visibility']})",
+        f"Scheduled meeting {record['id']}: {record['title']} ({local_start}, {record['visibility']})",
         f"  RTMP server:    {record['rtmp_url']}",
         f"  Stream key:     {record['stream_key']}",
         f"  SRT URL:        {record['srt_url']}",

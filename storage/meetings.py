@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime, timezone
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .localtime import NonexistentLocalTime, to_utc
 from .models import Committee, Meeting, MeetingStatus, Visibility, new_srt_passphrase, new_stream_key
 
 
@@ -22,15 +24,16 @@ def slugify(name: str) -> str:
     return slug[:100] or "committee"
 
 
-def parse_datetime(text: str) -> datetime:
-    """An ISO 8601 date-time from a person, as naive UTC. Times without an offset are taken as UTC."""
+def parse_datetime(text: str, zone: ZoneInfo) -> datetime:
+    """An ISO 8601 date-time from a person, as naive UTC. Times without an offset are the council's local time."""
     try:
         value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
         raise RecordError(f"{text!r} is not a date and time; use ISO 8601, e.g. 2026-12-01T18:30") from None
-    if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
-    return value
+    try:
+        return to_utc(value, zone)
+    except NonexistentLocalTime as exc:
+        raise RecordError(str(exc)) from None
 
 
 def committee_by_slug(session: Session, slug: str) -> Committee:

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlparse
 
+from .localtime import council_zone
+
 ENV_PREFIX = "CHAMBER_"
 
 
@@ -35,6 +37,7 @@ class Settings:
     secret_key: str = ""
     public_base_url: str = ""
     site_name: str = "Council meetings"
+    timezone: str = "Europe/London"
     web_host: str = "127.0.0.1"
     web_port: int = 8080
     trusted_proxies: int = 0
@@ -132,6 +135,11 @@ def _coerce(name: str, raw: Any) -> Any:
                 f"{ENV_PREFIX}TRANSCODE_LADDER has unknown rungs {unknown}; choose from {sorted(_LADDER_RUNGS)}."
             )
         return tuple(rungs)
+    if name == "timezone":
+        try:
+            return council_zone(str(raw).strip()).key
+        except ValueError as exc:
+            raise SettingsError(f"{ENV_PREFIX}TIMEZONE: {exc}.") from None
     if name in _CHOICES:
         value = str(raw).strip()
         value = value.upper() if name == "log_level" else value

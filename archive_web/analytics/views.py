@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 from sqlalchemy import select
@@ -18,6 +18,7 @@ from storage.meetings import RecordError
 from storage.models import Committee
 
 from .. import get_storage
+from ..public.formatting import local_datetime
 from .charts import bar_chart
 from .figures import current_viewers, describe_figures, meeting_figures, period_figures
 
@@ -47,12 +48,17 @@ def _csv(rows: list[dict], columns: list[str], filename: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
+def minute_label(minute: str | None, pattern: str = "%H:%M") -> str:
+    """A figures minute (``2026-12-01T18:42``, UTC) as the council's clock reads it."""
+    return local_datetime(datetime.fromisoformat(minute), pattern) if minute else ""
+
+
 @bp.get("/meetings/<int:meeting_id>")
 def meeting(meeting_id: int):
     figures = _figures_or_404(meeting_id)
     charts = {
-        "concurrent": bar_chart([(row["minute"][11:], row["live"]) for row in figures["concurrent_per_minute"]
-                                 if row["live"]], "Live viewers per minute (UTC)", "viewers",
+        "concurrent": bar_chart([(minute_label(row["minute"]), row["live"]) for row in figures["concurrent_per_minute"]
+                                 if row["live"]], "Live viewers per minute", "viewers",
                                 "Nobody watched this meeting live."),
         "items": bar_chart([(row["item"][:18], row["minutes_viewed"]) for row in figures["per_item"]],
                            "Minutes viewed per agenda item", "minutes"),
@@ -60,7 +66,8 @@ def meeting(meeting_id: int):
                           "On-demand views by day", "views", "No on-demand views yet."),
     }
     return render_template("analytics/meeting.html", figures=figures, lines=describe_figures(figures),
-                           charts=charts, poll_seconds=LIVE_POLL_SECONDS, format_timestamp=format_timestamp)
+                           charts=charts, poll_seconds=LIVE_POLL_SECONDS, format_timestamp=format_timestamp,
+                           peak_at=minute_label(figures["peak_concurrent"]["at"], "%-d %b %Y %H:%M %Z"))
 
 
 @bp.get("/meetings/<int:meeting_id>/<table>.csv")

@@ -1,19 +1,30 @@
-"""How times, durations and sizes read on the public pages.
+"""How times, durations and sizes read on Chamber's pages, public and staff.
 
-The database keeps naive UTC; residents read the council's local time. Chamber has no time-zone setting yet, so
-pages use the UK's (the site's language is en-GB).
+The database keeps naive UTC; residents and staff read the council's local time (``CHAMBER_TIMEZONE``).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-LOCAL_ZONE = ZoneInfo("Europe/London")
+from storage.localtime import council_zone, to_local
+
+
+def site_zone() -> ZoneInfo:
+    """The council's time zone, from the running site's settings."""
+    from .. import get_storage
+
+    return council_zone(get_storage().settings.timezone)
 
 
 def local(value: datetime) -> datetime:
-    return value.replace(tzinfo=timezone.utc).astimezone(LOCAL_ZONE)
+    return to_local(value, site_zone())
+
+
+def local_datetime(value: datetime | None, pattern: str = "%a %-d %b %Y %H:%M") -> str:
+    """A stored time in the council's zone, ``strftime`` style (``%Z`` gives GMT or BST); empty for none."""
+    return "" if value is None else local(value).strftime(pattern)
 
 
 def long_date(value: datetime) -> str:
@@ -64,5 +75,5 @@ def file_size(size: int | None) -> str:
     return ""
 
 
-FILTERS = {"long_date": long_date, "clock_time": clock_time, "iso": iso,
+FILTERS = {"long_date": long_date, "local_datetime": local_datetime, "clock_time": clock_time, "iso": iso,
            "timestamp": timestamp, "duration": duration, "file_size": file_size}

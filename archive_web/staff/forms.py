@@ -9,8 +9,11 @@ from wtforms import BooleanField, DateField, DateTimeLocalField, EmailField, Hid
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, EqualTo, Length, Optional
 
+from storage.localtime import NonexistentLocalTime, to_utc
 from storage.models import MemberRole, Role, Visibility
 from storage.users import MIN_PASSWORD_LENGTH
+
+from ..public.formatting import local_datetime, site_zone
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -18,6 +21,28 @@ DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 def options(pairs) -> list[SelectChoice]:
     """``(value, label)`` pairs as select options."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+class CouncilDateTimeField(DateTimeLocalField):
+    """A date and time that staff see and type on the council's clock (``CHAMBER_TIMEZONE``); ``data`` is naive
+    UTC, as the database keeps it, so views never convert."""
+
+    def __init__(self, *args, **kwargs):  # runs when a form is made, inside a request, so the zone is known
+        kwargs.setdefault("description", f"On the council's clock ({site_zone().key}).")
+        super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None:
+            try:
+                self.data = to_utc(self.data, site_zone())
+            except NonexistentLocalTime as exc:  # data stays set, so DataRequired does not replace this message
+                raise ValueError(str(exc)) from None
+
+    def _value(self):
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        return local_datetime(self.data, self.format[0])
 
 
 class LoginForm(FlaskForm):
@@ -59,14 +84,15 @@ class MemberForm(FlaskForm):
 class MeetingForm(FlaskForm):
     committee_id = SelectField("Committee", coerce=int, validators=[DataRequired()])
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
-    scheduled_start = DateTimeLocalField("Date and time (UTC)", format=DATETIME_FORMAT, validators=[DataRequired()])
+    scheduled_start = CouncilDateTimeField("Date and time", format=DATETIME_FORMAT,
+                                           validators=[DataRequired()])
     location = StringField("Location", validators=[Optional(), Length(max=300)])
     description = TextAreaField("Description", validators=[Optional(), Length(max=10000)])
 
 
 class PostponeForm(FlaskForm):
-    new_start = DateTimeLocalField("New date and time (leave empty if not known yet)", format=DATETIME_FORMAT,
-                                   validators=[Optional()])
+    new_start = CouncilDateTimeField("New date and time (leave empty if not known yet)", format=DATETIME_FORMAT,
+                                     validators=[Optional()])
 
 
 class VisibilityForm(FlaskForm):

@@ -13,6 +13,7 @@ from storage.meetings import RecordError, create_meeting
 from storage.models import Committee, JobStatus, Meeting, MeetingStatus, Visibility, utcnow
 
 from .. import get_storage
+from ..public.formatting import local_datetime
 from . import bp
 from .common import committee_or_404, form_errors, log_action, meeting_or_404, reindex_meeting, remove_from_index
 from .forms import MeetingForm, PostponeForm, RetranscribeForm, VisibilityForm, options
@@ -28,7 +29,11 @@ def _committee_choices(session, include_id: int | None = None):
 
 
 def _describe(meeting: Meeting) -> str:
-    return f"{meeting.title} ({meeting.scheduled_start:%Y-%m-%d %H:%M})"
+    return f"{meeting.title} ({_when(meeting)})"
+
+
+def _when(meeting: Meeting, pattern: str = "%Y-%m-%d %H:%M %Z") -> str:
+    return local_datetime(meeting.scheduled_start, pattern)
 
 
 def _listing():
@@ -143,11 +148,10 @@ def postpone_meeting(meeting_id: int):
         elif not form.validate():
             flash(form_errors(form), "error")
         elif form.new_start.data:
-            old = found.scheduled_start
+            old = _when(found)
             found.scheduled_start, found.status = form.new_start.data, MeetingStatus.SCHEDULED
-            log_action(session, "reschedule", "meeting", found.id, f"{found.title}: {old:%Y-%m-%d %H:%M} → "
-                                                                   f"{found.scheduled_start:%Y-%m-%d %H:%M}")
-            flash(f"Meeting moved to {found.scheduled_start:%A %-d %B %Y, %H:%M} UTC.", "success")
+            log_action(session, "reschedule", "meeting", found.id, f"{found.title}: {old} → {_when(found)}")
+            flash(f"Meeting moved to {_when(found, '%A %-d %B %Y, %H:%M %Z')}.", "success")
         else:
             found.status = MeetingStatus.POSTPONED
             log_action(session, "postpone", "meeting", found.id, _describe(found))

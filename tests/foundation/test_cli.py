@@ -24,9 +24,16 @@ def test_committee_meeting_and_user_records(backend_env):
     assert record["rtmp_url"].startswith("rtmp://") and record["rtmp_url"].endswith("/live")
     assert len(record["stream_key"]) >= 20 and len(record["srt_passphrase"]) >= 10
 
+    assert record["start"] == "2026-12-01T18:30:00Z"
     human = chamber("meeting", "add", "--committee", "planning-committee", "--title", "Second",
                     "--start", "2026-12-08T18:30")
     assert "Stream key:" in human.stdout and "RTMP server:" in human.stdout
+    # Without an offset the time is the council's (CHAMBER_TIMEZONE, Europe/London): in July that is BST.
+    summer = chamber("meeting", "add", "--committee", "planning-committee", "--title", "Summer", "--start",
+                     "2027-07-06T18:30", "--json")
+    assert json.loads(summer.stdout)["start"] == "2027-07-06T17:30:00Z"
+    assert "18:30 BST" in chamber("meeting", "add", "--committee", "planning-committee", "--title", "Summer 2",
+                                  "--start", "2027-07-13T18:30").stdout
 
     os.environ["CHAMBER_NEW_PASSWORD"] = "correct horse battery"
     try:

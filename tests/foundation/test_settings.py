@@ -28,6 +28,7 @@ def test_secret_key_is_generated_once_and_kept(tmp_path):
     ("CHAMBER_STORAGE_URL", "s3://"),
     ("CHAMBER_TRANSCODE_LADDER", "720p,4k"),
     ("CHAMBER_SHOW_PUBLIC_VIEW_COUNTS", "maybe"),
+    ("CHAMBER_TIMEZONE", "Europe/Atlantis"),
 ])
 def test_bad_values_fail_naming_the_variable(tmp_path, name, value):
     with pytest.raises(SettingsError, match=name):

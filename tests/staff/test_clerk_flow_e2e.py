@@ -181,7 +181,7 @@ def test_clerk_prepares_streams_and_corrects_a_meeting(site, page, tmp_path):
 
     page.get_by_role("link", name="Schedule a meeting").first.click()
     page.get_by_label("Title").fill("Planning Committee – January")
-    page.get_by_label("Date and time (UTC)").fill("2027-01-20T18:30")
+    page.get_by_label("Date and time").fill("2027-01-20T18:30")
     page.get_by_label("Location").fill("Council Chamber")
     page.get_by_role("button", name="Schedule meeting").click()
     meeting_id = int(re.search(r"/staff/meetings/(\d+)$", page.url).group(1))

@@ -37,6 +37,24 @@ def test_clerk_creates_edits_and_archives_a_committee_with_members(clerk, storag
     assert "Licensing Committee" not in clerk.get("/staff/meetings/new").data.decode()
 
 
+def test_times_are_typed_and_read_on_the_councils_clock(clerk, storage, world):
+    """18:30 typed in July is 18:30 British Summer Time (17:30 UTC in the database), and reads back as typed."""
+    scheduled = clerk.post("/staff/meetings/new", data={
+        "committee_id": world.committee_id, "title": "Summer Planning", "scheduled_start": "2027-07-06T18:30"})
+    meeting_id = int(scheduled.headers["Location"].rsplit("/", 1)[1])
+    assert _meeting(storage, meeting_id).scheduled_start.isoformat() == "2027-07-06T17:30:00"
+    assert "Tuesday 6 July 2027, 18:30 BST" in clerk.get(f"/staff/meetings/{meeting_id}").data.decode()
+    edit_page = clerk.get(f"/staff/meetings/{meeting_id}/edit").data.decode()
+    assert 'value="2027-07-06T18:30"' in edit_page and "On the council&#39;s clock (Europe/London)" in edit_page
+    clerk.post(f"/staff/meetings/{meeting_id}/postpone", data={"new_start": "2027-12-07T18:30"})
+    assert _meeting(storage, meeting_id).scheduled_start.isoformat() == "2027-12-07T18:30:00"  # GMT = UTC
+
+    # The hour skipped when the clocks go forward cannot be booked.
+    skipped = clerk.post("/staff/meetings/new", data={
+        "committee_id": world.committee_id, "title": "Night sitting", "scheduled_start": "2027-03-28T01:30"})
+    assert skipped.status_code == 400 and "the clocks go forward" in skipped.data.decode()
+
+
 def test_clerk_schedules_edits_postpones_and_cancels_a_meeting(clerk, storage, world):
     scheduled = clerk.post("/staff/meetings/new", data={
         "committee_id": world.committee_id, "title": "Extraordinary Planning", "scheduled_start": "2026-12-01T18:30",
