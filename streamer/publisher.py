@@ -61,6 +61,7 @@ class RunFeed:
         self.started: set[str] = set()  # renditions that have published a segment in this run
         self.master_published = False
         self.finished = False
+        self.playlists_seen = 0  # playlist rewrites noticed, to match against those ffmpeg announced
         self._seen = {name: -1 for name in renditions}
         self._mtimes: dict[str, int] = {}
 
@@ -75,6 +76,7 @@ class RunFeed:
             if self._mtimes.get(name) == mtime:
                 continue
             self._mtimes[name] = mtime
+            self.playlists_seen += 1
             playlist = parse_media_playlist(path.read_text())
             for offset, segment in enumerate(playlist.segments):
                 sequence = playlist.media_sequence + offset

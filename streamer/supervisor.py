@@ -7,7 +7,9 @@ thread. It wakes when ffmpeg says it is writing a playlist (a segment is complet
 for housekeeping; waking on ffmpeg's word rather than polling keeps both the delay to viewers and the CPU low.
 Every rendition ends a segment at the same moment, so a wake waits ``SETTLE_SECONDS`` for the others' playlists
 and publishes them all in one pass. While a stream runs, segments wake the loop before the housekeeping tick is
-due, so the supervisor runs about once per segment.
+due, so the supervisor runs about once per segment. ffmpeg announces a playlist before it has renamed it into
+place; when one announced has not landed yet (a busy machine), the loop looks again every ``RECHECK_SECONDS``
+rather than leaving the segment to the next wake, which would make it a whole segment late.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ log = logging.getLogger(__name__)
 
 TICK_SECONDS = 2.0
 SETTLE_SECONDS = 0.02  # ffmpeg logs before it writes and renames a playlist, one rendition after another
+RECHECK_SECONDS = 0.05
+LATE_PLAYLIST_SECONDS = 1.0  # after this, a playlist announced but never seen is left to the next tick
 HEALTH_CHECK_SECONDS = 10.0
 STATE_WRITE_SECONDS = 30.0  # transitions are written at once; this refreshes the counters
 STORAGE_RETRY_SECONDS = 1.0
@@ -73,6 +77,8 @@ class RelayProcess:
         self.head: list[str] = []
         self.tail: collections.deque[str] = collections.deque(maxlen=40)
         self.refused_passphrases = 0
+        self.playlists_announced = 0
+        self.last_announced = 0.0
         self.media_checked = False
         self.popen = subprocess.Popen(relay_command(plan), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                       stderr=subprocess.PIPE, text=True, errors="replace",
@@ -89,6 +95,8 @@ class RelayProcess:
             if "Incorrect passphrase" in line:  # libsrt's words for a caller with the wrong passphrase
                 self.refused_passphrases += 1
             elif "index.m3u8.tmp' for writing" in line:
+                self.playlists_announced += 1
+                self.last_announced = time.monotonic()
                 self.on_playlist()
         self.on_playlist()  # ffmpeg has exited: wake the supervisor to restart it at once
 
@@ -207,7 +215,7 @@ class RelaySupervisor(threading.Thread):
         try:
             while not (self._end_requested or self._stop_requested):
                 self._tick()
-                if self._wake.wait(TICK_SECONDS):
+                if self._wake.wait(self._wait_seconds()):
                     time.sleep(SETTLE_SECONDS)
                 self._wake.clear()
             if self._end_requested:
@@ -221,6 +229,17 @@ class RelaySupervisor(threading.Thread):
             self.finished.set()
             if self.on_done:
                 self.on_done(self)
+
+    def _wait_seconds(self) -> float:
+        """Until the next housekeeping tick, or a moment when a playlist ffmpeg announced has not landed yet."""
+        process, feed = self.process, self.publisher.feed
+        if process is None or feed is None or process.playlists_announced <= feed.playlists_seen:
+            return TICK_SECONDS
+        if time.monotonic() - process.last_announced < LATE_PLAYLIST_SECONDS:
+            return RECHECK_SECONDS
+        # Two rewrites seen as one (the loop was held up for a whole segment): count them as seen from here on.
+        feed.playlists_seen = process.playlists_announced
+        return TICK_SECONDS
 
     def _tick(self) -> None:
         now = time.monotonic()
