@@ -46,10 +46,11 @@ class EngineOptions:
 
     A beam of 2 in the batched decoder keeps word error rate within a point of sequential beam-5 decoding on
     dense read speech, where greedy decoding fell just outside it, for a few percent more work than greedy; a beam
-    of 5 costs about a fifth more again for no further gain on these recordings (see ``bench/transcribe.py``). A batch of 4 windows is as fast as 8 on a CPU and holds half the encoder memory (each
-    30-second window's attention needs about 54 MB with tiny.en). 2-minute pieces keep memory flat however long
-    the meeting is. A recording of one window or less is decoded with ``window_beam_size``: cutting it at the first
-    word VAD finds loses the lead-in that Whisper uses to settle on names (measured on the AMI meeting clip).
+    of 5 costs about a fifth more again for no further gain on these recordings (see ``bench/transcribe.py``).
+    A batch of 4 windows is as fast as 8 on a CPU and holds half the encoder memory (each 30-second window's
+    attention needs about 54 MB with tiny.en). 2-minute pieces keep memory flat however long the meeting is.
+    A recording of one window or less is decoded with ``window_beam_size``: cutting it at the first word VAD finds
+    loses the lead-in that Whisper uses to settle on names (measured on the AMI meeting clip).
     """
 
     batch_size: int = 4

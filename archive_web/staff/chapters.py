@@ -20,11 +20,10 @@ def _wants_json() -> bool:
 
 @bp.get("/meetings/<int:meeting_id>/live")
 def live_chapters(meeting_id: int):
-    storage = get_storage()
-    with storage.db.session() as session:
+    with get_storage().db.session() as session:
         found = meeting_or_404(session, meeting_id)
-        return render_template("staff/live.html", meeting=found, status=meeting_status(session, found, storage.blobs),
-                               source=player_source(storage, found))
+        return render_template("staff/live.html", meeting=found, status=meeting_status(session, found),
+                               source=player_source(get_storage(), found))
 
 
 @bp.post("/meetings/<int:meeting_id>/chapters/<int:item_id>/now")

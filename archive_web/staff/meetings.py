@@ -96,10 +96,9 @@ def new_meeting():
 
 @bp.get("/meetings/<int:meeting_id>")
 def meeting(meeting_id: int):
-    storage = get_storage()
-    with storage.db.session() as session:
+    with get_storage().db.session() as session:
         found = meeting_or_404(session, meeting_id)
-        return render_template("staff/meeting.html", meeting=found, status=meeting_status(session, found, storage.blobs),
+        return render_template("staff/meeting.html", meeting=found, status=meeting_status(session, found),
                                visibility_form=VisibilityForm(visibility=found.visibility.value),
                                postpone_form=PostponeForm(),
                                retranscribe_form=RetranscribeForm(), not_started=found.status in NOT_STARTED)
@@ -107,9 +106,8 @@ def meeting(meeting_id: int):
 
 @bp.get("/api/meetings/<int:meeting_id>/status")
 def meeting_status_json(meeting_id: int):
-    storage = get_storage()
-    with storage.db.session() as session:
-        return jsonify(meeting_status(session, meeting_or_404(session, meeting_id), storage.blobs))
+    with get_storage().db.session() as session:
+        return jsonify(meeting_status(session, meeting_or_404(session, meeting_id)))
 
 
 @bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])

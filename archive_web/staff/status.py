@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 from storage.models import Job, JobStatus, Meeting, MeetingStatus, utcnow
 from streamer.monitor import sample_live_stream
 
+from .. import get_storage
+
 STATUS_LABELS = {
     MeetingStatus.SCHEDULED: "Scheduled",
     MeetingStatus.LIVE: "Live",
@@ -82,7 +84,7 @@ def _fraction(value: float | None, total: float | None = None) -> float | None:
     return max(0.0, min(1.0, value if value <= 1 else value / 100))
 
 
-def meeting_status(session: Session, meeting: Meeting, blobs) -> dict[str, Any]:
+def meeting_status(session: Session, meeting: Meeting) -> dict[str, Any]:
     transcript = meeting.transcript
     job = latest_job(session, meeting.id)
     failed_job = job is not None and job.status == JobStatus.FAILED
@@ -93,7 +95,7 @@ def meeting_status(session: Session, meeting: Meeting, blobs) -> dict[str, Any]:
         "live_state": meeting.live_state,
         "failure_reason": meeting.failure_reason or (job.error if failed_job else None),
         "position": stream_position(meeting) if meeting.is_live else None,
-        "encoder": encoder_report(meeting, blobs),
+        "encoder": encoder_report(meeting, get_storage().blobs),
         "transcript": None if transcript is None else {
             "status": transcript.status.value,
             "progress": _fraction(transcript.progress),

@@ -31,8 +31,7 @@ def stream_setup(meeting_id: int):
     with storage.db.session() as session:
         found = meeting_or_404(session, meeting_id)
         return render_template("staff/stream.html", meeting=found, endpoints=stream_endpoints(found, storage.settings),
-                               status=meeting_status(session, found, storage.blobs),
-                               can_end=_end_meeting_service() is not None)
+                               status=meeting_status(session, found), can_end=_end_meeting_service() is not None)
 
 
 @bp.post("/meetings/<int:meeting_id>/stream/rotate")
